@@ -1,0 +1,200 @@
+"""The configuration file's schema: what a center is made of.
+
+One YAML file describes a whole installation: tenants (the client companies of
+an outsourcer, or just one company), their phone numbers, business hours,
+skills, queues, agents and web users. Later issues add IVR flows and more.
+
+The models are pydantic so that shape errors (unknown keys, wrong types) come
+back with a location path, which the loader maps to file:line:column. Rules that
+span several objects (an agent in an unknown queue, a duplicate number) live in
+``centralino.config.rules``. Names are the natural keys: ``config apply``
+matches rows by them, which is what makes applying the same file twice a no-op.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Interval = Annotated[str, Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")]
+"""An opening interval of one weekday in the number's time zone, e.g. "08:00-12:00"."""
+
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Role(StrEnum):
+    admin = "admin"
+    supervisor = "supervisor"
+    agent = "agent"
+
+
+class Strategy(StrEnum):
+    longest_idle = "longest-idle"
+    round_robin = "round-robin"
+    least_talk_time = "least-talk-time"
+    fewest_calls = "fewest-calls"
+    ring_all = "ring-all"
+    linear = "linear"
+    random = "random"
+    weighted_random = "weighted-random"
+
+
+class ServiceLevelFormula(StrEnum):
+    """How a queue's service level is computed (see docs/metrics.md)."""
+
+    answered_only = "answered-only"  # Asterisk SL: answered within T / answered
+    abandons_counted = "abandons-counted"  # Asterisk SL2
+    removed_from_queue = "removed-from-queue"  # Amazon Connect
+    short_abandons_excluded = "short-abandons-excluded"
+
+
+class Tier(StrEnum):
+    l1 = "L1"
+    l2 = "L2"
+    specialist = "specialist"
+
+
+class RouteKind(StrEnum):
+    queue = "queue"
+    ivr = "ivr"
+    echo = "echo"
+    agent = "agent"
+
+
+class Route(Strict):
+    """Where calls to a number go: a queue, an IVR flow, the echo test or one agent."""
+
+    kind: RouteKind
+    target: str | None = None  # queue name, flow name or extension; none for echo
+
+
+class BusinessHours(Strict):
+    """Weekly hours in the number's time zone plus the public holidays of a country/region."""
+
+    mon: list[Interval] = []
+    tue: list[Interval] = []
+    wed: list[Interval] = []
+    thu: list[Interval] = []
+    fri: list[Interval] = []
+    sat: list[Interval] = []
+    sun: list[Interval] = []
+    holidays: str | None = None  # ISO country code, e.g. "PL" or "US"
+    holidays_region: str | None = None  # subdivision, e.g. "CA"
+    closed_dates: list[str] = []  # extra closing days, ISO dates
+
+
+class PhoneNumber(Strict):
+    """A number customers dial: E.164 (+48...) or a short internal number (100)."""
+
+    number: str
+    name: str | None = None
+    time_zone: str | None = None  # IANA name; defaults to the tenant's
+    hours: str | None = None  # name of a tenant business-hours set
+    route: Route
+
+
+class Skill(Strict):
+    name: Name
+    description: str = ""
+
+
+class WaitStep(Strict):
+    """After ``after`` seconds of waiting, widen the contact's requirements (or overflow)."""
+
+    after: Annotated[float, Field(ge=0)]
+    min_level: int | None = None  # lower the required skill level to this
+    drop_skills: list[str] = []
+    drop_language: bool = False
+    overflow_to: str | None = None  # queue name
+
+
+class Queue(Strict):
+    name: Name
+    description: str = ""
+    strategy: Strategy = Strategy.longest_idle
+    priority: Annotated[int, Field(ge=0, le=100)] = 0
+    skills: dict[str, Annotated[int, Field(ge=1, le=10)]] = {}  # required skill -> minimum level
+    language: str | None = None  # required language (ISO 639-1)
+    max_callers: Annotated[int, Field(ge=0)] = 0  # 0 = unlimited
+    max_wait: Annotated[float, Field(ge=0)] = 0  # seconds, 0 = unlimited
+    join_when_empty: bool = False  # allow joining with no agent logged in
+    leave_when_empty: bool = True
+    ring_timeout: Annotated[float, Field(gt=0, le=300)] = 20
+    wrapup: Annotated[float, Field(ge=0, le=3600)] = 10
+    service_level_threshold: Annotated[float, Field(gt=0)] = 20
+    service_level_formula: ServiceLevelFormula = ServiceLevelFormula.answered_only
+    short_abandon: Annotated[float, Field(ge=0)] = 5
+    announce_every: Annotated[float, Field(ge=0)] = 30  # 0 = no position/wait announcements
+    music: str = "default"
+    steps: list[WaitStep] = []
+    recording: Annotated[str, Field(pattern=r"^(all|none|on-demand|\d{1,3}%)$")] | None = None
+
+
+class AgentSkill(Strict):
+    name: str
+    level: Annotated[int, Field(ge=1, le=10)] = 5
+
+
+class QueueMembership(Strict):
+    queue: str
+    penalty: Annotated[int, Field(ge=0, le=100)] = 0
+
+
+class Agent(Strict):
+    """An agent: a SIP extension registering with a password, or a static contact URI."""
+
+    extension: Annotated[str, Field(pattern=r"^[0-9]{2,8}$")]
+    name: str
+    sip_password: str | None = None
+    contact: str | None = None  # static SIP URI for desk phones / remote agents
+    languages: list[str] = ["en"]
+    tier: Tier = Tier.l1
+    skills: list[AgentSkill | str] = []
+    queues: list[QueueMembership | str] = []
+    user: str | None = None  # the web user who logs in as this agent
+
+
+class User(Strict):
+    username: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")]
+    role: Role
+    password: str | None = None  # plain text, hashed with argon2 on apply (demo, first setup)
+    password_hash: str | None = None  # an argon2 hash, preferred in production files
+    display_name: str | None = None
+
+
+class Tenant(Strict):
+    name: Name
+    display_name: str | None = None
+    country: str = "US"  # ISO 3166 alpha-2: default region for numbers and holidays
+    time_zone: str = "UTC"
+    language: str = "en"
+    sip_domain: str | None = None
+    business_hours: dict[str, BusinessHours] = {}
+    numbers: list[PhoneNumber] = []
+    skills: list[Skill] = []
+    queues: list[Queue] = []
+    agents: list[Agent] = []
+    users: list[User] = []
+    recording: Annotated[str, Field(pattern=r"^(all|none|on-demand|\d{1,3}%)$")] = "none"
+    recording_retention_days: Annotated[int, Field(ge=1)] = 90
+
+
+class Installation(Strict):
+    """Settings of the installation itself (not of a tenant)."""
+
+    name: str = "centralino"
+    admins: list[User] = []  # installation admins: see every tenant
+
+
+class CenterConfig(Strict):
+    """The whole file."""
+
+    version: int = 1
+    installation: Installation = Installation()
+    tenants: list[Tenant] = []
