@@ -20,6 +20,7 @@ class Problem:
     column: int | None = None  # 1-based
     path: str | None = None  # e.g. "tenants[0].queues[1].name"
     hint: str | None = None
+    severity: str = "error"  # "error" (blocks loading) or "warning" (reported, not blocking)
 
     def location(self) -> str:
         parts = [self.file or "<input>"]
@@ -30,7 +31,7 @@ class Problem:
         return ":".join(parts)
 
     def __str__(self) -> str:
-        text = f"{self.location()}: {self.message}"
+        text = f"{self.location()}: {'warning: ' if self.severity == 'warning' else ''}{self.message}"
         if self.path:
             text += f" (at {self.path})"
         if self.hint:
