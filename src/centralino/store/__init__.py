@@ -1,1 +1,23 @@
-"""store layer."""
+"""Persistence: the database handle and migrations, the configuration loader, secret hashing.
+
+Only this package (and the composition root) imports SQLAlchemy; engines never do.
+"""
+
+from centralino.store.apply import ApplySummary, apply_config, latest_revision
+from centralino.store.db import Database, default_url, url_from_env
+from centralino.store.export import export_config
+from centralino.store.passwords import digest_ha1, hash_password, needs_rehash, verify_password
+
+__all__ = [
+    "ApplySummary",
+    "Database",
+    "apply_config",
+    "default_url",
+    "digest_ha1",
+    "export_config",
+    "hash_password",
+    "latest_revision",
+    "needs_rehash",
+    "url_from_env",
+    "verify_password",
+]

@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from centralino.core.ids import new_id
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -42,12 +44,24 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
+def _new_id() -> str:
+    return new_id()
+
+
 def _id() -> Mapped[str]:
-    return mapped_column(String(36), primary_key=True)
+    return mapped_column(String(36), primary_key=True, default=_new_id)
 
 
 def _created() -> Mapped[datetime]:
     return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+def _updated() -> Mapped[datetime]:
+    """Set by the database on insert and by the ORM on each UPDATE: ``config apply`` leaves it alone
+    when nothing changed, which is how a no-op apply is visible."""
+    return mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
 
 
 def _tenant_fk() -> Mapped[str]:
@@ -66,6 +80,7 @@ class Tenant(Base):
     sip_domain: Mapped[str | None] = mapped_column(String(255))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # business hours, recording policy
     created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
 
 
 class PhoneNumber(Base):
@@ -84,6 +99,7 @@ class PhoneNumber(Base):
     route_kind: Mapped[str] = mapped_column(String(16), nullable=False)
     route_target: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
 
 
 class Skill(Base):
@@ -94,6 +110,8 @@ class Skill(Base):
     tenant_id: Mapped[str] = _tenant_fk()
     name: Mapped[str] = mapped_column(String(64), nullable=False)
     description: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
 
 
 class Queue(Base):
@@ -109,6 +127,8 @@ class Queue(Base):
     service_level_threshold: Mapped[float] = mapped_column(Float, default=20.0, nullable=False)
     service_level_formula: Mapped[str] = mapped_column(String(32), default="answered-only", nullable=False)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the rest of config.model.Queue
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
 
     members: Mapped[list[QueueMember]] = relationship(back_populates="queue", cascade="all, delete-orphan")
 
@@ -128,9 +148,13 @@ class Agent(Base):
     languages: Mapped[list[Any]] = mapped_column(default=list)
     tier: Mapped[str] = mapped_column(String(16), default="L1", nullable=False)
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
 
     skills: Mapped[list[AgentSkill]] = relationship(back_populates="agent", cascade="all, delete-orphan")
-    memberships: Mapped[list[QueueMember]] = relationship(back_populates="agent", cascade="all, delete-orphan")
+    memberships: Mapped[list[QueueMember]] = relationship(
+        back_populates="agent", cascade="all, delete-orphan"
+    )
 
 
 class AgentSkill(Base):
@@ -169,6 +193,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     from_config: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
 
 
 class ApiToken(Base):
@@ -177,7 +202,9 @@ class ApiToken(Base):
     __tablename__ = "api_tokens"
 
     id: Mapped[str] = _id()
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+    )
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     created_at: Mapped[datetime] = _created()
@@ -238,6 +265,16 @@ class ConfigRevision(Base):
     source: Mapped[str] = mapped_column(String(255), nullable=False)
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     applied_at: Mapped[datetime] = _created()
+
+
+class Setting(Base):
+    """An installation-wide setting by dotted key (e.g. ``installation.name``), outside any tenant."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[datetime] = _updated()
 
 
 class AuditEntry(Base):

@@ -1,0 +1,1 @@
+"""Alembic migration scripts (a package so that installed wheels ship them)."""
