@@ -1,0 +1,94 @@
+"""Skills of a tenant. Read: admin, supervisor. Write: admin."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import select
+
+from centralino.api.deps import (
+    API_PREFIX,
+    Auth,
+    DbDep,
+    PagingDep,
+    TenantQuery,
+    audit,
+    owned,
+    page,
+    scoped,
+    target_tenant,
+    tenant_filter,
+    tenant_names,
+)
+from centralino.api.errors import ApiError
+from centralino.api.schemas import NO_NUL, Page, SkillIn, SkillOut, SkillPatch
+from centralino.core.ids import new_id
+from centralino.store.models import Skill
+
+router = APIRouter(prefix=API_PREFIX, tags=["skills"])
+
+
+def skill_out(row: Skill, tenant: str) -> SkillOut:
+    return SkillOut(id=row.id, tenant=tenant, name=row.name, description=row.description)
+
+
+@router.get("/skills", response_model=Page[SkillOut])
+def list_skills(
+    principal: Auth,
+    db: DbDep,
+    paging: PagingDep,
+    tenant: TenantQuery = None,
+    name: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
+) -> Page[SkillOut]:
+    principal.require("admin", "supervisor")
+    with db.session() as session:
+        stmt = scoped(select(Skill), Skill.tenant_id, tenant_filter(session, principal, tenant))
+        if name is not None:
+            stmt = stmt.where(Skill.name == name)
+        rows, total = page(session, stmt, [Skill.tenant_id, Skill.name, Skill.id], paging)
+        names = tenant_names(session, {r.tenant_id for r in rows})
+        items = [skill_out(r, names[r.tenant_id]) for r in rows]
+        return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.get("/skills/{skill_id}", response_model=SkillOut)
+def get_skill(skill_id: str, principal: Auth, db: DbDep) -> SkillOut:
+    principal.require("admin", "supervisor")
+    with db.session() as session:
+        row = owned(session, principal, Skill, skill_id, "skill")
+        return skill_out(row, tenant_names(session, {row.tenant_id})[row.tenant_id])
+
+
+@router.post("/skills", status_code=201, response_model=SkillOut)
+def create_skill(body: SkillIn, principal: Auth, db: DbDep) -> SkillOut:
+    principal.require("admin")
+    with db.session() as session:
+        tenant = target_tenant(session, principal, body.tenant)
+        exists = select(Skill.id).where(Skill.tenant_id == tenant.id, Skill.name == body.name)
+        if session.scalar(exists) is not None:
+            raise ApiError.conflict(f"skill {body.name!r} exists in tenant {tenant.name!r}", field="name")
+        row = Skill(id=new_id(), tenant_id=tenant.id, name=body.name, description=body.description)
+        session.add(row)
+        audit(session, principal, "skill.create", body.name, tenant_id=tenant.id)
+        return skill_out(row, tenant.name)
+
+
+@router.patch("/skills/{skill_id}", response_model=SkillOut)
+def update_skill(skill_id: str, body: SkillPatch, principal: Auth, db: DbDep) -> SkillOut:
+    principal.require("admin")
+    with db.session() as session:
+        row = owned(session, principal, Skill, skill_id, "skill")
+        row.description = body.description
+        audit(session, principal, "skill.update", row.name, tenant_id=row.tenant_id)
+        return skill_out(row, tenant_names(session, {row.tenant_id})[row.tenant_id])
+
+
+@router.delete("/skills/{skill_id}", status_code=204)
+def delete_skill(skill_id: str, principal: Auth, db: DbDep) -> Response:
+    principal.require("admin")
+    with db.session() as session:
+        row = owned(session, principal, Skill, skill_id, "skill")
+        audit(session, principal, "skill.delete", row.name, tenant_id=row.tenant_id)
+        session.delete(row)
+    return Response(status_code=204)
