@@ -281,11 +281,13 @@ class _Tenant:
             if username:
                 self.users.setdefault(username, (path, _text(user, "role")))
 
-    def refer(self, name: str, known: dict[str, Any], path: DocPath, what: str, where: str) -> bool:
+    def refer(self, name: str, known: dict[str, Any], path: DocPath, what: str, where: str,
+              *, key: bool = False) -> bool:
+        """Whether ``name`` is one of ``known``; reports it (with a near miss, if any) when not."""
         if name in known:
             return True
         self.c.report(path, f"unknown {what} '{name}'",
-                      _close(name, known) or f"define it under this tenant's '{where}:' first")
+                      _close(name, known) or f"define it under this tenant's '{where}:' first", key=key)
         return False
 
     def phone_number(self, number: dict[str, Any], path: DocPath) -> None:
@@ -317,7 +319,7 @@ class _Tenant:
     def queue(self, queue: dict[str, Any], path: DocPath) -> None:
         required = queue.get("skills") if isinstance(queue.get("skills"), dict) else {}
         for skill in required:
-            self.refer(skill, self.skills, (*path, "skills", skill), "skill", "skills")
+            self.refer(skill, self.skills, (*path, "skills", skill), "skill", "skills", key=True)
         self.language(_text(queue, "language"), (*path, "language"))
         self.recording(_text(queue, "recording"), (*path, "recording"))
         name, previous = _text(queue, "name"), -1.0

@@ -89,13 +89,17 @@ def parse(text: str, filename: str, child_hint: Hint, wants_text: TextCheck, roo
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        what = " ".join(part for part in (exc.context, exc.problem) if part)
+        what = exc.problem or "unreadable text"
+        if exc.context and exc.context_mark and exc.context_mark is not mark:
+            started = f"line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
+            what = f"{exc.context} (started at {started}): {what}"
         problems.append(Problem(
             message=f"this is not valid YAML: {what}",
             file=filename,
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
-            hint="check the indentation and the quoting on this line or the one above",
+            hint="indent with spaces, not tabs" if "'\\t'" in what
+            else "check the indentation and the quoting on this line or the one above",
         ))
         return Source(None, positions, problems)
     except yaml.YAMLError as exc:  # reader errors (e.g. control characters) have no mark
