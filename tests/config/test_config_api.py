@@ -109,3 +109,10 @@ def test_dump_round_trips_tricky_values() -> None:
     assert agent.queues == [QueueMembership(queue="q", penalty=2)]
     assert agent.sip_password == "0777"
     assert agent.name == "null"
+
+
+def test_the_example_in_the_docs_is_a_valid_file() -> None:
+    page = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+    example = page.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
+    config = loads(example, "docs/configuration.md")
+    assert [q.name for q in config.tenants[0].queues] == ["support", "billing"]
