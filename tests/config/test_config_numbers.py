@@ -28,6 +28,11 @@ def test_polish_toll_free_and_italian_mobile() -> None:
     assert (info.kind, info.region, info.international) == (NumberKind.mobile, "IT", "+39 347 123 4567")
 
 
+def test_international_freephone_has_no_country() -> None:
+    info = classify_number("+80012345678")
+    assert (info.kind, info.region, info.country_code, info.valid) == (NumberKind.toll_free, None, 800, True)
+
+
 def test_internal_number() -> None:
     info = classify_number("100")
     assert (info.kind, info.valid, info.e164, info.region) == (NumberKind.internal, True, None, None)

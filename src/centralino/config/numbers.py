@@ -58,7 +58,8 @@ class NumberInfo:
     kind: NumberKind
     valid: bool
     e164: str | None = None  # "+48221234567"; None for internal numbers
-    region: str | None = None  # ISO 3166 alpha-2 of the number's country, e.g. "PL"
+    region: str | None = None  # ISO 3166 alpha-2 of the number's country, e.g. "PL"; None for
+    # numbers of no country (+800 international freephone, +881 satellite...)
     country_code: int | None = None  # calling code, e.g. 48
     national: str | None = None  # "22 123 45 67"
     international: str | None = None  # "+48 22 123 45 67"
@@ -87,12 +88,17 @@ def classify_number(number: str, default_region: str | None = None) -> NumberInf
         kind=_KINDS.get(phonenumbers.number_type(parsed), NumberKind.unknown),
         valid=phonenumbers.is_valid_number(parsed),
         e164=phonenumbers.format_number(parsed, PhoneNumberFormat.E164),
-        region=phonenumbers.region_code_for_number(parsed),
+        region=_region(phonenumbers.region_code_for_number(parsed)),
         country_code=parsed.country_code,
         national=phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL),
         international=phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL),
         time_zones=zones,
     )
+
+
+def _region(code: str | None) -> str | None:
+    """phonenumbers says "001" for non-geographic entities; that is not a country."""
+    return None if code in (None, "001", "ZZ") else code
 
 
 def number_time_zone(number: str, fallback: str, configured: str | None = None) -> str:
