@@ -45,9 +45,7 @@ PARAM_CHARS = re.compile(f"(?:[{UNRESERVED}\\[\\]/:&+$]|%[0-9A-Fa-f]{{2}})+")
 HEADER_URI_CHARS = re.compile(f"(?:[{UNRESERVED}\\[\\]/?:+$]|%[0-9A-Fa-f]{{2}})*")
 IPV4 = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 IPV6_REFERENCE = re.compile(r"\[[0-9A-Fa-f:.]+\]")
-HOST = re.compile(
-    r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.?"
-)
+HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-.]*")  # linear on purpose: no nested runs
 LWS = re.compile(r"[ \t]*")
 
 KNOWN_METHODS = frozenset(
