@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from centralino.config import ALWAYS_OPEN, BusinessCalendar, BusinessHours, calendar_for, load
 
@@ -84,3 +86,28 @@ def test_calendar_for_a_demo_number() -> None:
     assert not support.is_open(at(2026, 11, 11, 10, 0))
     assert support.is_open(at(2026, 11, 12, 10, 0))
     assert calendar_for(demo, by_number["600"]).is_open(at(2026, 11, 11, 3, 0))  # echo: no hours
+
+
+_times = st.integers(min_value=0, max_value=96).map(lambda q: f"{q * 15 // 60:02d}:{q * 15 % 60:02d}")
+_interval = st.tuples(_times, _times).filter(lambda se: se[0] < se[1]).map(lambda se: f"{se[0]}-{se[1]}")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    days=st.dictionaries(st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
+                         st.lists(_interval, max_size=3), max_size=7),
+    zone=st.sampled_from(["Europe/Warsaw", "America/New_York", "Australia/Lord_Howe", "UTC"]),
+    minutes=st.integers(min_value=0, max_value=366 * 24 * 60),
+)
+def test_next_change_is_the_first_flip(days: dict[str, list[str]], zone: str, minutes: int) -> None:
+    """Whatever the hours and zone (Lord Howe moves its clock by 30 minutes), is_open holds its
+    value until next_change and flips there."""
+    calendar = BusinessCalendar(BusinessHours(**days, holidays="PL"), zone)
+    start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes, seconds=7)
+    change = calendar.next_change(start)
+    if change is None:
+        return
+    assert change > start
+    assert calendar.is_open(change) != calendar.is_open(start)
+    assert calendar.is_open(change - timedelta(seconds=1)) == calendar.is_open(start)
+    assert calendar.is_open(start + (change - start) / 2) == calendar.is_open(start)
