@@ -1,0 +1,387 @@
+"""The user-agent core (UAS side): SIP requests in, call-control events out, sans-I/O.
+
+It is the transaction user above ``TransactionLayer``: it receives the
+layer's outputs (``on_output``), the engines' commands (``command``) and its
+own timer (``handle_timer``), and returns more layer outputs. It speaks to the
+rest of Centralino only in the neutral vocabulary of ``centralino.calls``
+(``CallOffered``, ``Answered``, ``HungUp``) and never imports the engines.
+
+What it does:
+
+* OPTIONS (in or out of a dialog): 200 with Allow, Accept, Supported.
+* RFC 3261 §8.2 checks through ``message.validate_request``: 501/405 (with
+  Allow), 416, 420 (with Unsupported), 415 (with Accept); 481 for requests
+  inside a dialog we do not know, 500 for an out-of-order CSeq (§12.2.2).
+* INVITE: a new leg and ``CallOffered``; ``Answer`` sends 200 with the SDP
+  answer (``sdp.answer``) and creates the dialog; the 2xx is retransmitted
+  at T1, 2·T1, ... capped at T2 until the ACK comes (§13.3.1.4), and after
+  64·T1 without ACK the call is ended with a BYE. ``Answered`` is emitted
+  when the ACK arrives: only then is the call really up.
+* CANCEL before the answer: the layer already sent 200 and 487; the leg ends
+  with ``HungUp(cause="cancelled")``.
+* BYE both ways: from the peer (200, ``HungUp(by="remote")``) and from our
+  side on ``Hangup`` (``HungUp(by="local")``); ``Hangup``/``Reject`` before
+  the answer send 480 / the given status.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from centralino.calls.commands import Answer, Command, Hangup, Reject
+from centralino.calls.events import Answered, CallEvent, CallOffered, HungUp
+from centralino.core.clock import Clock, SystemClock
+from centralino.core.ids import new_id
+from centralino.sip import sdp
+from centralino.sip.dialog import Dialog, DialogId
+from centralino.sip.errors import SipParseError
+from centralino.sip.message import Request, Response, validate_request
+from centralino.sip.timers import TimerConfig
+from centralino.sip.transaction import (
+    Address,
+    Deliver,
+    Terminated,
+    TimedOut,
+    TransactionStateError,
+    TransportFailed,
+    TxKey,
+)
+from centralino.sip.transaction_layer import Cancelled, LayerOutput, TransactionLayer
+from centralino.sip.uri import URI
+
+__all__ = ["ALLOWED_METHODS", "Leg", "UaConfig", "UserAgent", "answer_sdp", "uri_address"]
+
+log = logging.getLogger(__name__)
+
+ALLOWED_METHODS = ("INVITE", "ACK", "CANCEL", "BYE", "OPTIONS")
+SUPPORTED: frozenset[str] = frozenset()
+ACCEPT = "application/sdp"
+
+
+@dataclass(frozen=True, slots=True)
+class UaConfig:
+    user_agent: str = "Centralino"
+    # Answer every INVITE at once (before the engines are wired, and for tests with SIPp).
+    auto_answer: bool = False
+    # The address put in the SDP answer; None: the endpoint's bound address.
+    rtp_host: str | None = None
+    # Media port for a leg; None: even ports from 20000 up (no socket is opened here).
+    rtp_port: Callable[[str], int] | None = None
+
+
+@dataclass
+class Leg:
+    """One inbound call: its INVITE, server transaction, dialog and 2xx retransmission state."""
+
+    id: str
+    invite: Request
+    tx: TxKey
+    reply_to: Address
+    local_tag: str
+    state: str = "offered"  # offered -> answered (2xx sent) -> confirmed (ACK) -> ended
+    dialog: Dialog | None = None
+    ok: Response | None = None
+    interval: float = 0.0
+    retransmit_at: float | None = None
+    give_up_at: float | None = None
+    bye_pending: bool = False  # hung up locally before the ACK: BYE goes when the ACK comes
+    hung_up: bool = False  # HungUp already emitted
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def uri_address(uri: URI, default_transport: str = "UDP") -> Address:
+    """Where to send a request for ``uri`` (numeric hosts; no DNS SRV/NAPTR here)."""
+    transport = (uri.params.get("transport") or default_transport).upper()
+    host = uri.host[1:-1] if uri.host.startswith("[") else uri.host
+    return Address(transport, host, uri.port or (5061 if uri.scheme == "sips" else 5060))
+
+
+class UserAgent:
+    """The UAS core; ``attach`` is called by the endpoint once the socket is bound."""
+
+    def __init__(
+        self,
+        *,
+        on_event: Callable[[CallEvent], None] | None = None,
+        config: UaConfig | None = None,
+        user_agent: str | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config or UaConfig(user_agent=user_agent or "Centralino")
+        self.on_event = on_event
+        self.clock = clock or SystemClock()
+        self.rng = rng or random.Random()
+        self.layer: TransactionLayer | None = None
+        self.local = Address("UDP", "127.0.0.1", 5060)
+        self.timers = TimerConfig()
+        self.legs: dict[str, Leg] = {}
+        self.events: list[CallEvent] = []
+        self._by_dialog: dict[DialogId, Leg] = {}
+        self._by_tx: dict[TxKey, Leg] = {}
+        self._awaiting_ack: set[str] = set()
+        self._next_rtp = 20000
+
+    def attach(self, layer: TransactionLayer, local: Address) -> None:
+        self.layer = layer
+        self.local = local
+        self.timers = layer.timers
+
+    @property
+    def _layer(self) -> TransactionLayer:
+        if self.layer is None:
+            raise RuntimeError("UserAgent used before attach(layer, local)")
+        return self.layer
+
+    # ---- events out ----------------------------------------------------------------------------
+
+    def _emit(self, event: CallEvent) -> None:
+        self.events.append(event)
+        if self.on_event is not None:
+            self.on_event(event)
+
+    # ---- layer outputs in ----------------------------------------------------------------------
+
+    def on_output(self, output: LayerOutput, now: float) -> list[LayerOutput]:
+        if isinstance(output, Deliver):
+            msg = output.message
+            if isinstance(msg, Response):
+                return []  # responses to our BYEs: nothing more to do
+            if msg.method == "ACK":
+                return self._on_ack(msg, now)
+            if output.transaction is None or output.source is None:
+                return []
+            return self._on_request(msg, output.source, output.transaction, now)
+        if isinstance(output, Cancelled):
+            leg = self._by_tx.get(output.invite)
+            if leg is not None and leg.state == "offered":
+                self._end(leg, by="remote", cause="cancelled")
+            return []
+        if isinstance(output, Terminated):
+            self._by_tx.pop(output.transaction, None)
+        elif isinstance(output, (TimedOut, TransportFailed)):
+            log.info("SIP %s %s: %s", output.request.method, output.request.call_id, type(output).__name__)
+        return []
+
+    def _respond(self, request: Request, key: TxKey, status: int, now: float, *,
+                 to_tag: str | None = None, headers: tuple[tuple[str, str], ...] = (),
+                 body: bytes = b"") -> list[LayerOutput]:
+        response = request.make_response(status, to_tag=to_tag or self._layer.new_tag())
+        for name, value in headers:
+            response.headers.add(name, value)
+        response.headers.add("Server", self.config.user_agent)
+        if body:
+            response.headers.add("Content-Type", "application/sdp")
+            response.body = body
+        return self._layer.send_response(response, now, key)
+
+    def _capabilities(self) -> tuple[tuple[str, str], ...]:
+        return (("Allow", ", ".join(ALLOWED_METHODS)), ("Accept", ACCEPT),
+                ("Supported", ", ".join(sorted(SUPPORTED))))
+
+    def _on_request(self, req: Request, source: Address, key: TxKey, now: float) -> list[LayerOutput]:
+        code = validate_request(req, supported=SUPPORTED, schemes=frozenset({"sip", "sips"}),
+                                content_types=frozenset({ACCEPT}), allowed_methods=frozenset(ALLOWED_METHODS))
+        if code is not None:
+            extra: tuple[tuple[str, str], ...] = ()
+            if code in (405, 501):
+                extra = (("Allow", ", ".join(ALLOWED_METHODS)),)
+            elif code == 420:
+                extra = (("Unsupported", ", ".join(req.headers.get_all("Require"))),)
+            elif code == 415:
+                extra = (("Accept", ACCEPT),)
+            return self._respond(req, key, code, now, headers=extra)
+        if req.to.tag:
+            return self._in_dialog(req, key, now)
+        if req.method == "OPTIONS":
+            return self._respond(req, key, 200, now, headers=self._capabilities())
+        if req.method == "INVITE":
+            return self._offer(req, source, key, now)
+        return self._respond(req, key, 481, now)  # BYE outside any dialog
+
+    def _in_dialog(self, req: Request, key: TxKey, now: float) -> list[LayerOutput]:
+        leg = self._by_dialog.get(DialogId(req.call_id, req.to.tag or "", req.from_.tag or ""))
+        if leg is None or leg.dialog is None:
+            return self._respond(req, key, 481, now)
+        if not leg.dialog.accepts(req):
+            return self._respond(req, key, 500, now, headers=(("Retry-After", "1"),))
+        if req.method == "OPTIONS":
+            return self._respond(req, key, 200, now, headers=self._capabilities())
+        if req.method == "BYE":
+            out = self._respond(req, key, 200, now)
+            self._end(leg, by="remote", cause="normal")
+            return out
+        if req.method == "INVITE":  # re-INVITE (session refresh, hold): same session, same answer
+            ok = leg.ok
+            body = ok.body if ok is not None else b""
+            return self._send_2xx(leg, req, key, body, now)
+        return self._respond(req, key, 405, now, headers=(("Allow", ", ".join(ALLOWED_METHODS)),))
+
+    def _offer(self, req: Request, source: Address, key: TxKey, now: float) -> list[LayerOutput]:
+        if not req.contact:
+            warning = '399 centralino "INVITE without Contact"'
+            return self._respond(req, key, 400, now, headers=(("Warning", warning),))
+        tx = self._layer.transactions.get(key)
+        leg = Leg(id=new_id(self.clock.now(), self.rng), invite=req, tx=key,
+                  reply_to=tx.destination if tx is not None else source, local_tag=self._layer.new_tag())
+        self.legs[leg.id] = leg
+        self._by_tx[key] = leg
+        caller, dialled = req.from_.uri, req.uri
+        self._emit(CallOffered(
+            at=self.clock.now(), leg=leg.id, caller=caller.user or str(caller),
+            dialled=dialled.user or str(dialled),
+            headers={"call-id": req.call_id, "from": str(req.from_.uri), "to": str(req.to.uri)}))
+        if self.config.auto_answer and leg.state == "offered":
+            return self._answer(leg, now)
+        return []
+
+    # ---- commands in ---------------------------------------------------------------------------
+
+    def command(self, command: Command, now: float) -> list[LayerOutput]:
+        """Apply an engine's command to its leg; unknown legs and media commands are ignored here."""
+        leg = self.legs.get(command.leg)
+        if leg is None or leg.state == "ended":
+            return []
+        if isinstance(command, Answer):
+            return self._answer(leg, now) if leg.state == "offered" else []
+        if isinstance(command, Reject):
+            if leg.state != "offered":
+                return []
+            out = self._respond(leg.invite, leg.tx, command.code, now, to_tag=leg.local_tag)
+            self._end(leg, by="local", cause=f"rejected {command.code}")
+            return out
+        if isinstance(command, Hangup):
+            return self._hangup(leg, now, by="local", cause=command.cause)
+        return []
+
+    def _answer(self, leg: Leg, now: float) -> list[LayerOutput]:
+        host = self.config.rtp_host or self.local.host
+        port = self.config.rtp_port(leg.id) if self.config.rtp_port else self._allocate_rtp()
+        try:
+            body = answer_sdp(leg.invite.body, host, port, session_id=self.rng.getrandbits(31))
+        except SipParseError as exc:
+            log.info("call %s: %s", leg.invite.call_id, exc)
+            out = self._respond(leg.invite, leg.tx, 488, now, to_tag=leg.local_tag,
+                                headers=(("Warning", f'304 centralino "{exc}"'),))
+            self._end(leg, by="system", cause="no common media")
+            return out
+        return self._send_2xx(leg, leg.invite, leg.tx, body, now)
+
+    def _send_2xx(self, leg: Leg, req: Request, key: TxKey, body: bytes, now: float) -> list[LayerOutput]:
+        ok = req.make_response(200, to_tag=leg.local_tag)
+        contact_host = f"[{self.local.host}]" if ":" in self.local.host else self.local.host
+        transport = "" if leg.reply_to.transport == "UDP" else f";transport={leg.reply_to.transport.lower()}"
+        ok.headers.add("Contact", f"<sip:centralino@{contact_host}:{self.local.port}{transport}>")
+        for name, value in self._capabilities():
+            ok.headers.add(name, value)
+        ok.headers.add("Server", self.config.user_agent)
+        if body:
+            ok.headers.add("Content-Type", ACCEPT)
+            ok.body = body
+        if leg.dialog is None:
+            leg.dialog = Dialog.as_uas(req, ok)
+            self._by_dialog[leg.dialog.id] = leg
+        leg.ok, leg.state = ok, "answered"
+        leg.interval = self.timers.t1
+        leg.retransmit_at = now + self.timers.t1
+        leg.give_up_at = now + 64 * self.timers.t1
+        self._awaiting_ack.add(leg.id)
+        return self._layer.send_response(ok, now, key)
+
+    def _on_ack(self, ack: Request, now: float) -> list[LayerOutput]:
+        leg = self._by_dialog.get(DialogId(ack.call_id, ack.to.tag or "", ack.from_.tag or ""))
+        if leg is None or leg.ok is None or ack.cseq.seq != leg.ok.cseq.seq or leg.state != "answered":
+            return []
+        self._awaiting_ack.discard(leg.id)
+        leg.retransmit_at = leg.give_up_at = None
+        leg.state = "confirmed"
+        if leg.bye_pending:
+            return self._send_bye(leg, now)
+        if leg.ok.cseq.seq == leg.invite.cseq.seq:
+            self._emit(Answered(at=self.clock.now(), leg=leg.id))
+        return []
+
+    def _hangup(self, leg: Leg, now: float, *, by: str, cause: str) -> list[LayerOutput]:
+        if leg.state == "offered":
+            out = self._respond(leg.invite, leg.tx, 480, now, to_tag=leg.local_tag)
+            self._end(leg, by=by, cause=cause)
+            return out
+        self._announce_end(leg, by=by, cause=cause)
+        if leg.state == "answered":
+            # §15: the callee must not send BYE before the ACK (or the 2xx timing out).
+            leg.bye_pending = True
+            return []
+        return self._send_bye(leg, now)
+
+    def _send_bye(self, leg: Leg, now: float) -> list[LayerOutput]:
+        dialog = leg.dialog
+        self._forget(leg)
+        if dialog is None:
+            return []
+        destination = uri_address(dialog.next_hop(), leg.reply_to.transport)
+        host = f"[{self.local.host}]" if ":" in self.local.host else self.local.host
+        branch = self._layer.new_branch()
+        via = f"SIP/2.0/{destination.transport} {host}:{self.local.port};branch={branch};rport"
+        bye = dialog.create_request("BYE", via=via, user_agent=self.config.user_agent)
+        _, out = self._layer.send_request(bye, destination, now)
+        return out
+
+    def _announce_end(self, leg: Leg, *, by: str, cause: str) -> None:
+        if not leg.hung_up:
+            leg.hung_up = True
+            self._emit(HungUp(at=self.clock.now(), leg=leg.id, by=by, cause=cause))
+
+    def _end(self, leg: Leg, *, by: str, cause: str) -> None:
+        self._announce_end(leg, by=by, cause=cause)
+        self._forget(leg)
+
+    def _forget(self, leg: Leg) -> None:
+        leg.state = "ended"
+        leg.bye_pending = False
+        self._awaiting_ack.discard(leg.id)
+        self.legs.pop(leg.id, None)
+        if leg.dialog is not None:
+            self._by_dialog.pop(leg.dialog.id, None)
+
+    def _allocate_rtp(self) -> int:
+        port = self._next_rtp
+        self._next_rtp = 20000 if port >= 39998 else port + 2
+        return port
+
+    # ---- timers --------------------------------------------------------------------------------
+
+    def get_timer(self) -> float | None:
+        times = [self.legs[i].retransmit_at for i in self._awaiting_ack if i in self.legs]
+        return min((t for t in times if t is not None), default=None)
+
+    def handle_timer(self, now: float) -> list[LayerOutput]:
+        out: list[LayerOutput] = []
+        for leg_id in list(self._awaiting_ack):
+            leg = self.legs.get(leg_id)
+            if leg is None or leg.ok is None or leg.retransmit_at is None or leg.retransmit_at > now:
+                continue
+            if leg.give_up_at is not None and now >= leg.give_up_at:
+                # §13.3.1.4: no ACK after 64·T1: confirm and immediately end the call with a BYE.
+                self._announce_end(leg, by="system", cause="no ACK")
+                out += self._send_bye(leg, now)
+                continue
+            try:
+                out += self._layer.send_response(leg.ok, now, leg.tx)
+            except TransactionStateError:
+                out += self._layer.send_stateless(leg.ok, leg.reply_to)
+            leg.interval = min(2 * leg.interval, self.timers.t2)
+            leg.retransmit_at = min(now + leg.interval, leg.give_up_at or now + leg.interval)
+        return out
+
+
+def answer_sdp(offer: bytes, host: str, port: int, *, session_id: int = 0) -> bytes:
+    """The SDP for our 200: the RFC 3264 answer to ``offer``, or our offer when the INVITE had none.
+
+    Raises ``SipParseError`` (``SdpNegotiationError`` for no common codec): answer 488.
+    """
+    if not offer.strip():
+        return bytes(sdp.make_offer(host, port, session_id=session_id))
+    return bytes(sdp.answer(sdp.SessionDescription.parse(offer), host, port, session_id=session_id))
