@@ -103,6 +103,10 @@ class StreamRewriter:
         self._offset = 0
         self._last_in_ts = 0
 
+    @property
+    def last_timestamp(self) -> int:
+        return self._first_ts if self._last_ts is None else self._last_ts
+
     def own(self, now: float, samples: int = 160) -> Rewritten:
         """Stamp a frame we generate ourselves (prompt, silence, mix), sent at ``now``."""
         if self._last_ts is None:
