@@ -28,7 +28,12 @@ __all__ = ["JsonFormatter", "bind", "configure", "context", "log_context", "pars
 _context: ContextVar[Mapping[str, Any] | None] = ContextVar("centralino_log_context", default=None)
 
 # Attributes every LogRecord has; anything else was passed with ``extra=`` and is context.
-_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# uvicorn adds ``color_message`` (ANSI escapes for its own formatter), useless in JSON.
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 LEVELS = ("debug", "info", "warning", "error", "critical")
 

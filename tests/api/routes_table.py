@@ -1,0 +1,97 @@
+"""Which roles of a tenant may call each authenticated route, and sample bodies for them.
+
+Every route of the app must be listed here (``test_every_route_is_classified``), so a new
+route cannot slip past the 401/403/404 tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import FastAPI
+
+ALL = frozenset({"admin", "supervisor", "agent"})
+READERS = frozenset({"admin", "supervisor"})
+ADMIN = frozenset({"admin"})
+NOBODY = frozenset[str]()  # installation admins only
+
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("POST", "/api/v1/auth/login"),
+}
+
+V1 = "/api/v1"
+ALLOWED: dict[tuple[str, str], frozenset[str]] = {
+    ("POST", f"{V1}/auth/logout"): ALL,
+    ("GET", f"{V1}/me"): ALL,
+    ("POST", f"{V1}/tokens"): ALL,
+    ("GET", f"{V1}/tokens"): ALL,
+    ("DELETE", f"{V1}/tokens/{{token_id}}"): ALL,
+    ("GET", f"{V1}/tenants"): ALL,
+    ("GET", f"{V1}/tenants/{{tenant_id}}"): ALL,
+    ("POST", f"{V1}/tenants"): NOBODY,
+    ("PATCH", f"{V1}/tenants/{{tenant_id}}"): ADMIN,
+    ("DELETE", f"{V1}/tenants/{{tenant_id}}"): NOBODY,
+    ("GET", f"{V1}/queues"): ALL,
+    ("GET", f"{V1}/queues/{{queue_id}}"): ALL,
+    ("GET", f"{V1}/agents"): ALL,  # agents see only their own record
+    ("GET", f"{V1}/agents/{{agent_id}}"): ALL,
+    ("GET", f"{V1}/customers"): ALL,
+    ("GET", f"{V1}/customers/{{customer_id}}"): ALL,
+    ("POST", f"{V1}/customers"): ALL,
+    ("PATCH", f"{V1}/customers/{{customer_id}}"): ALL,
+    ("DELETE", f"{V1}/customers/{{customer_id}}"): READERS,
+    ("POST", f"{V1}/customers/{{customer_id}}/verify-pin"): ALL,
+}
+for _resource in ("numbers", "skills", "users"):
+    ALLOWED[("GET", f"{V1}/{_resource}")] = READERS
+    ALLOWED[("GET", f"{V1}/{_resource}/{{{_resource[:-1]}_id}}")] = READERS
+for _resource in ("numbers", "skills", "queues", "agents", "users"):
+    ALLOWED[("POST", f"{V1}/{_resource}")] = ADMIN
+    ALLOWED[("DELETE", f"{V1}/{_resource}/{{{_resource[:-1]}_id}}")] = ADMIN
+for _method, _resource in (
+    ("PATCH", "numbers"),
+    ("PATCH", "skills"),
+    ("PUT", "queues"),
+    ("PUT", "agents"),
+    ("PATCH", "users"),
+):
+    ALLOWED[(_method, f"{V1}/{_resource}/{{{_resource[:-1]}_id}}")] = ADMIN
+
+# Valid bodies, so that a request fails on permissions or ownership and not on validation.
+BODIES: dict[tuple[str, str], Any] = {
+    ("POST", f"{V1}/tokens"): {"name": "t"},
+    ("POST", f"{V1}/tenants"): {"name": "newco"},
+    ("PATCH", f"{V1}/tenants/{{tenant_id}}"): {"display_name": "X"},
+    ("POST", f"{V1}/numbers"): {"number": "+48221234999", "route": {"kind": "echo"}},
+    ("PATCH", f"{V1}/numbers/{{number_id}}"): {"name": "X"},
+    ("POST", f"{V1}/skills"): {"name": "newskill"},
+    ("PATCH", f"{V1}/skills/{{skill_id}}"): {"description": "X"},
+    ("POST", f"{V1}/queues"): {"name": "newqueue"},
+    ("PUT", f"{V1}/queues/{{queue_id}}"): {"name": "helpdesk", "description": "X"},
+    ("POST", f"{V1}/agents"): {"extension": "3001", "name": "New", "contact": "sip:n@192.0.2.1"},
+    ("PUT", f"{V1}/agents/{{agent_id}}"): {"extension": "2001", "name": "X"},
+    ("POST", f"{V1}/users"): {"username": "newuser", "role": "agent"},
+    ("PATCH", f"{V1}/users/{{user_id}}"): {"display_name": "X"},
+    ("POST", f"{V1}/customers"): {"name": "New"},
+    ("PATCH", f"{V1}/customers/{{customer_id}}"): {"name": "X"},
+    ("POST", f"{V1}/customers/{{customer_id}}/verify-pin"): {"pin": "1234"},
+}
+
+
+def routes(app: FastAPI) -> Iterator[tuple[str, str]]:
+    """(method, path template) of every route, flattening included routers whatever the FastAPI version."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # FastAPI before lazy router inclusion: app.routes is already flat
+        flat: Any = app.routes
+    else:
+        flat = iter_route_contexts(app.routes)
+    for route in flat:
+        for method in sorted(set(getattr(route, "methods", None) or ()) - {"HEAD"}):
+            yield method, route.path
