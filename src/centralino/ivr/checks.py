@@ -107,6 +107,10 @@ def _check_prompts(flow: Flow, path: Path, report: Reporter) -> None:
     names = list(flow.prompts)
     for node in flow.nodes.values():
         if isinstance(node, Language):
+            if node.default is not None and node.default not in flow.languages:
+                report.add(path + ("nodes", node.id, "default"),
+                           f"default language {node.default!r} is not offered by flow {flow.name!r}",
+                           f"one of: {', '.join(flow.languages)}")
             for key, language in node.choices.items():
                 if language not in flow.languages:
                     report.add(path + ("nodes", node.id, "choices", key),

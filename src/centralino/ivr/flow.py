@@ -58,8 +58,8 @@ class Node:
 
     def targets(self) -> Iterator[tuple[FieldPath, str]]:
         """(field path, node id) of every node this one may jump to."""
-        for name in ("next", "fail", "found", "not_found", "ok", "open", "closed", "default",
-                     "accepted", "declined", "after_call", "exit", "missing", "target"):
+        for name in ("next", "fail", "found", "not_found", "ok", "open", "closed", "accepted",
+                     "declined", "after_call", "exit", "missing", "target"):
             value = getattr(self, name, None)
             if isinstance(value, str) and value:
                 yield (name,), value
