@@ -70,8 +70,8 @@ __all__ = [
     "CallbackAnswered", "CallbackFailed", "CallbackRequested", "CallbackScheduled", "CancelOffer", "Channel",
     "Connect", "Contact", "ContactAbandoned", "ContactArrived", "ContactState", "Decision", "Engine",
     "EngineSettings", "ErrorSummary", "Journal", "Offer", "OfferAccepted", "OfferContact", "OfferDeclined",
-    "OfferTimedOut", "Overflow", "OverflowRule", "OverflowWhen", "QueueSpec", "QueueStats", "Refused", "Requeue",
-    "Requirements", "RequirementsWidened", "ServiceLevelFormula", "StartCallback", "Strategy", "Target",
-    "TargetKind", "Tier", "TimerDue", "TransitionRefused", "VoicemailRequested", "WaitStep", "WrapUpEnded",
-    "diagram", "position_ewt", "replay",
+    "OfferTimedOut", "Overflow", "OverflowRule", "OverflowWhen", "QueueSpec", "QueueStats", "Refused",
+    "Requeue", "Requirements", "RequirementsWidened", "ServiceLevelFormula", "StartCallback", "Strategy",
+    "Target", "TargetKind", "Tier", "TimerDue", "TransitionRefused", "VoicemailRequested", "WaitStep",
+    "WrapUpEnded", "diagram", "position_ewt", "replay",
 ]

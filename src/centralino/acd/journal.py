@@ -9,8 +9,10 @@ it produced, each with its reason and, for offers, the candidates considered.
 Records are kept as objects while the engine runs (appending a tuple costs
 nothing measurable) and turned into JSON lines only when written out::
 
-    {"journal": "centralino.acd", "version": 1, "tenant": ..., "seed": ..., "settings": {...}, "queues": [...]}
-    {"n": 1, "at": 1700000000.0, "event": {"type": "contact.arrived", ...}, "decisions": [{"type": "offer", ...}]}
+    {"journal": "centralino.acd", "version": 1, "tenant": ..., "seed": ..., "settings": {...},
+     "queues": [...]}
+    {"n": 1, "at": 1700000000.0, "event": {"type": "contact.arrived", ...},
+     "decisions": [{"type": "offer", ...}]}
 
 ``replay(journal)`` builds a fresh engine from the header, feeds it the inputs
 at their times and returns the decisions; for a faithful journal they equal the
@@ -89,7 +91,8 @@ class Journal:
         yield json.dumps(self.header, sort_keys=True)
         recorded = self.decisions()
         for n, ((at, event, _), decisions) in enumerate(zip(self.entries, recorded, strict=True), start=1):
-            yield json.dumps({"n": n, "at": at, "event": to_dict(event), "decisions": decisions}, sort_keys=True)
+            record = {"n": n, "at": at, "event": to_dict(event), "decisions": decisions}
+            yield json.dumps(record, sort_keys=True)
 
     @classmethod
     def from_lines(cls, lines: Iterable[str]) -> Journal:
@@ -105,7 +108,8 @@ class Journal:
                 record = json.loads(line)
                 event = event_from_dict(record["event"])
             except (KeyError, TypeError, ValueError) as exc:
-                raise ValueError(f"journal line {number}: {exc}; the file is damaged or from another version") from exc
+                hint = "the file is damaged or from another version"
+                raise ValueError(f"journal line {number}: {exc}; {hint}") from exc
             journal.entries.append((record["at"], event, []))
             assert journal.recorded is not None
             journal.recorded.append(record["decisions"])
@@ -147,9 +151,12 @@ def queue_from_dict(data: dict[str, Any]) -> QueueSpec:
     values["strategy"] = Strategy(values["strategy"])
     values["service_level_formula"] = ServiceLevelFormula(values["service_level_formula"])
     values["tier"] = Tier(values["tier"]) if values.get("tier") else None
-    values["steps"] = tuple(WaitStep(**{**s, "drop_skills": tuple(s["drop_skills"])}) for s in values["steps"])
+    values["steps"] = tuple(
+        WaitStep(**{**st, "drop_skills": tuple(st["drop_skills"])}) for st in values["steps"]
+    )
     values["overflow"] = tuple(
-        OverflowRule(OverflowWhen(r["when"]), r["threshold"], target_from_dict(r["target"])) for r in values["overflow"]
+        OverflowRule(OverflowWhen(r["when"]), r["threshold"], target_from_dict(r["target"]))
+        for r in values["overflow"]
     )
     values["fallback"] = target_from_dict(values["fallback"])
     return QueueSpec(**values)

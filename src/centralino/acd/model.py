@@ -121,6 +121,7 @@ class Requirements:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "skills", _frozen(self.skills))
+        object.__setattr__(self, "tier", Tier(self.tier) if self.tier is not None else None)
 
     def signature(self) -> tuple[tuple[tuple[str, int], ...], str | None, Tier | None]:
         """A hashable key: contacts with the same signature share a pool of agents."""
@@ -171,6 +172,10 @@ class QueueSpec:
     expected_handle_time: float = 180  # prior for the wait estimate until calls are observed
 
     def __post_init__(self) -> None:
+        # Accept the configuration file's enums (or plain strings) as well as ours.
+        object.__setattr__(self, "strategy", Strategy(self.strategy))
+        object.__setattr__(self, "service_level_formula", ServiceLevelFormula(self.service_level_formula))
+        object.__setattr__(self, "tier", Tier(self.tier) if self.tier is not None else None)
         object.__setattr__(self, "skills", _frozen(self.skills))
         object.__setattr__(self, "steps", tuple(sorted(self.steps, key=lambda s: s.after)))
 
@@ -197,6 +202,7 @@ class AgentSpec:
         object.__setattr__(self, "queues", _frozen(self.queues))
         object.__setattr__(self, "capacity", _frozen(self.capacity))
         object.__setattr__(self, "languages", tuple(self.languages))
+        object.__setattr__(self, "tier", Tier(self.tier))
 
     def satisfies(self, req: Requirements) -> bool:
         if req.language is not None and req.language not in self.languages:
