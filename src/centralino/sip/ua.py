@@ -272,6 +272,8 @@ class UserAgent:
 
     def _send_2xx(self, leg: Leg, req: Request, key: TxKey, body: bytes, now: float) -> list[LayerOutput]:
         ok = req.make_response(200, to_tag=leg.local_tag)
+        for record_route in req.headers.get_lines("Record-Route"):  # §12.1.1: copied into the 2xx
+            ok.headers.add("Record-Route", record_route)
         contact_host = f"[{self.local.host}]" if ":" in self.local.host else self.local.host
         transport = "" if leg.reply_to.transport == "UDP" else f";transport={leg.reply_to.transport.lower()}"
         ok.headers.add("Contact", f"<sip:centralino@{contact_host}:{self.local.port}{transport}>")
