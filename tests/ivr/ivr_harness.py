@@ -21,7 +21,7 @@ from centralino.ivr.services import CallContext, IsOpen, StaticServices, always_
 
 
 def positions(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
-    """Path -> (line, column) of every value, keys as written (what the config loader provides)."""
+    """Path -> (line, column) of every value, keys as written (as the config loader provides)."""
     found: dict[tuple[Any, ...], tuple[int, int]] = {}
 
     def walk(node: Node, path: tuple[Any, ...]) -> None:
@@ -29,7 +29,6 @@ def positions(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
         if isinstance(node, MappingNode):
             for key, value in node.value:
                 walk(value, path + (key.value,))
-                found[path + (key.value,)] = (key.start_mark.line + 1, key.start_mark.column + 1)
         elif isinstance(node, SequenceNode):
             for i, item in enumerate(node.value):
                 walk(item, path + (i,))
@@ -42,7 +41,14 @@ def positions(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
 
 def load_text(text: str, filename: str = "centralino.yaml") -> tuple[dict[str, Flow], list[Problem]]:
     where = positions(text)
-    return load_flows(yaml.safe_load(text), where.get, filename)
+
+    def locate(path: tuple[Any, ...]) -> tuple[int, int] | None:
+        """The value's position, else its nearest ancestor's (a missing key: its mapping)."""
+        while path not in where and path:
+            path = path[:-1]
+        return where.get(path)
+
+    return load_flows(yaml.safe_load(text), locate, filename)
 
 
 def load_ok(text: str) -> dict[str, Flow]:

@@ -20,20 +20,26 @@ from centralino.ivr.problems import Path, Reporter, suggest
 __all__ = ["check_flow", "check_subflows", "find_cycles"]
 
 
-def check_flow(flow: Flow, path: Path, report: Reporter) -> None:
+def check_flow(flow: Flow, path: Path, report: Reporter, declared: list[str] | None = None) -> None:
+    """``declared``: every node id written, including nodes that failed to load.
+
+    A target naming a node that is written but broken is not dangling (the broken node has
+    its own problem), and reachability is only judged when every node loaded.
+    """
     nodes_path = path + ("nodes",)
-    ids = list(flow.nodes)
+    ids = declared if declared is not None else list(flow.nodes)
     edges: dict[str, list[str]] = {}
     for node in flow.nodes.values():
         edges[node.id] = []
         for field_path, target in node.targets():
             if target in flow.nodes:
                 edges[node.id].append(target)
-            else:
+            elif target not in ids:
                 report.add(nodes_path + (node.id,) + field_path,
                            f"{node.kind} node {node.id!r} goes to {target!r}, which is not a node of "
                            f"flow {flow.name!r}", suggest(target, ids) or f"nodes: {', '.join(ids)}")
-    _check_reachable(flow, edges, nodes_path, report)
+    if set(ids) == set(flow.nodes):
+        _check_reachable(flow, edges, nodes_path, report)
     _check_loops(flow, edges, nodes_path, report)
     _check_prompts(flow, path, report)
 
@@ -126,6 +132,8 @@ def _check_prompts(flow: Flow, path: Path, report: Reporter) -> None:
                            f"the prompts of flow {flow.name!r}", suggest(item, names))
                 continue
             texts = flow.prompts[item]
+            if language is not None and language not in flow.languages:
+                continue  # reported above
             wanted = flow.languages if language is None else (language,)
             for lang in wanted:
                 if lang not in texts and "*" not in texts:

@@ -61,7 +61,7 @@ def load_flows(data: Any, locate: Locate | None = None, filename: str | None = N
         flow = _load_flow(name, body, path, report)
         if flow is not None:
             flows[name] = flow
-            check_flow(flow, path, report)
+            check_flow(flow, path, report, [str(k) for k in body["nodes"]])
     check_subflows(flows, {name: path for path, name, _ in items}, report)
     return flows, report.problems
 
