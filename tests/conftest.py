@@ -9,6 +9,9 @@
   tests are skipped, except under CI (``CI=true``) where that is a failure.
 - ``db``: a ``Database`` on ``database_url``, migrated to head, disposed afterwards.
 - ``pg_database_url``: the session's PostgreSQL database, for tests that need only PostgreSQL.
+- ``cheap_argon2``: argon2id with argon2-cffi's CHEAPEST profile for the test, so suites that
+  hash many passwords (config apply, logins) do not spend seconds in key stretching. The
+  hashes are real argon2id strings; ``needs_rehash`` reports True for them.
 
 Run only SQLite with ``-m "not postgres"``.
 """
@@ -21,11 +24,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from centralino.store import passwords
 from centralino.store.db import Database, normalize_url
 
 PG_URL_ENV = "CENTRALINO_TEST_PG_URL"
@@ -102,3 +107,9 @@ def db(database_url: str) -> Iterator[Database]:
         yield database
     finally:
         database.dispose()
+
+
+@pytest.fixture
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash and verify with minimal argon2 cost parameters during the test."""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))

@@ -35,8 +35,12 @@ DEMO_DATA: dict[str, Any] = {
                 "office": {"mon": ["09:00-17:00"], "tue": ["09:00-17:00"], "holidays": "US"},
             },
             "numbers": [
-                {"number": "+18005550100", "name": "Support", "hours": "office",
-                 "route": {"kind": "queue", "target": "support"}},
+                {
+                    "number": "+18005550100",
+                    "name": "Support",
+                    "hours": "office",
+                    "route": {"kind": "queue", "target": "support"},
+                },
                 {"number": "+12125550123", "name": "Sales", "route": {"kind": "queue", "target": "sales"}},
                 {"number": "100", "name": "Echo test", "route": {"kind": "echo"}},
             ],
@@ -46,11 +50,21 @@ DEMO_DATA: dict[str, Any] = {
                 {"name": "sales", "strategy": "round-robin", "priority": 5, "service_level_threshold": 30},
             ],
             "agents": [
-                {"extension": "1001", "name": "Alice", "sip_password": "alice-sip", "user": "alice",
-                 "skills": [{"name": "tech", "level": 8}, "billing"],
-                 "queues": ["support", {"queue": "sales", "penalty": 2}]},
-                {"extension": "1002", "name": "Bob", "contact": "sip:bob@192.0.2.10",
-                 "skills": ["billing"], "queues": ["sales"]},
+                {
+                    "extension": "1001",
+                    "name": "Alice",
+                    "sip_password": "alice-sip",
+                    "user": "alice",
+                    "skills": [{"name": "tech", "level": 8}, "billing"],
+                    "queues": ["support", {"queue": "sales", "penalty": 2}],
+                },
+                {
+                    "extension": "1002",
+                    "name": "Bob",
+                    "contact": "sip:bob@192.0.2.10",
+                    "skills": ["billing"],
+                    "queues": ["sales"],
+                },
             ],
             "users": [
                 {"username": "alice", "role": "agent", "password": "alice-web"},
@@ -65,8 +79,16 @@ DEMO_DATA: dict[str, Any] = {
             "numbers": [{"number": "+48221234567", "route": {"kind": "queue", "target": "obsluga"}}],
             "skills": [{"name": "polski"}],
             "queues": [{"name": "obsluga"}],
-            "agents": [{"extension": "2001", "name": "Ola", "sip_password": "ola-sip", "languages": ["pl"],
-                        "skills": ["polski"], "queues": ["obsluga"]}],
+            "agents": [
+                {
+                    "extension": "2001",
+                    "name": "Ola",
+                    "sip_password": "ola-sip",
+                    "languages": ["pl"],
+                    "skills": ["polski"],
+                    "queues": ["obsluga"],
+                }
+            ],
         },
     ],
 }
@@ -99,3 +121,14 @@ def dump(db: Database) -> Dump:
 @pytest.fixture
 def dump_rows() -> Callable[[Database], Dump]:
     return dump
+
+
+@pytest.fixture
+def demo_secrets() -> tuple[str, ...]:
+    return SECRETS
+
+
+@pytest.fixture
+def sam_hash() -> str:
+    """The argon2 hash DEMO_DATA gives user sam as ``password_hash``."""
+    return SAM_HASH

@@ -153,6 +153,9 @@ def apply_config(
     store: ``ConfigError`` for an agent naming an unknown skill, queue or user, ``Conflict`` when
     the database refuses a row (a duplicate extension...). In both cases nothing is written.
     """
+    duplicates = _duplicates(config)
+    if duplicates:
+        raise ConfigError(duplicates)
     sha = text_sha256 or hashlib.sha256(config.model_dump_json().encode()).hexdigest()
     rec = _Recorder()
     revision_id: str | None = None
@@ -463,6 +466,48 @@ class _Apply:
                 if user.username not in usernames:
                     session.delete(user)
                     rec.record("deleted", "users", f"{label}/{user.username}")
+
+
+def _duplicates(config: cfg.CenterConfig) -> list[Problem]:
+    """Natural keys named twice: matching by key would silently let the last one win."""
+    problems: list[Problem] = []
+
+    def unique(values: Iterable[tuple[str, str]], what: str) -> None:
+        seen: set[str] = set()
+        for path, value in values:
+            if value in seen:
+                problems.append(Problem(f"duplicate {what} {value!r}", path=path, hint=f"each {what} once"))
+            seen.add(value)
+
+    admins = [
+        (f"installation.admins[{i}].username", u.username) for i, u in enumerate(config.installation.admins)
+    ]
+    unique(
+        admins
+        + [
+            (f"tenants[{t}].users[{i}].username", u.username)
+            for t, tenant in enumerate(config.tenants)
+            for i, u in enumerate(tenant.users)
+        ],
+        "username",
+    )
+    unique(
+        [
+            (f"tenants[{t}].numbers[{i}].number", n.number)
+            for t, tenant in enumerate(config.tenants)
+            for i, n in enumerate(tenant.numbers)
+        ],
+        "number",
+    )
+    unique([(f"tenants[{t}].name", tenant.name) for t, tenant in enumerate(config.tenants)], "tenant")
+    for t, tenant in enumerate(config.tenants):
+        unique([(f"tenants[{t}].skills[{i}].name", s.name) for i, s in enumerate(tenant.skills)], "skill")
+        unique([(f"tenants[{t}].queues[{i}].name", q.name) for i, q in enumerate(tenant.queues)], "queue")
+        unique(
+            [(f"tenants[{t}].agents[{i}].extension", a.extension) for i, a in enumerate(tenant.agents)],
+            "extension",
+        )
+    return problems
 
 
 def _known(rows: dict[str, Any], name: str, what: str, extension: str) -> Any:
