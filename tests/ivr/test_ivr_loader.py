@@ -226,3 +226,17 @@ def test_nothing_to_load() -> None:
     assert load_flows(None) == ({}, [])
     flows, found = load_flows("oops", None, "f.yaml")
     assert flows == {} and found[0].message.startswith("flows must be a mapping")
+
+
+def test_references_for_the_config_loader_to_check() -> None:
+    from importlib.resources import files
+
+    from centralino.ivr.checks import Reference, references
+
+    data = yaml.safe_load((files("centralino.ivr") / "flows" / "demo.yaml").read_text(encoding="utf-8"))
+    flows, _ = load_flows(data)
+    refs = references(flows, {"demo": ("tenants", 0, "flows", "demo")})
+    assert {(r.kind, r.name) for r in refs} == {
+        ("queue", "support"), ("queue", "billing"), ("queue", "sales"), ("skill", "support"),
+        ("mailbox", "demo")}
+    assert Reference("queue", "sales", ("tenants", 0, "flows", "demo", "nodes", "sales", "queue")) in refs

@@ -13,6 +13,7 @@ from centralino.ivr.actions import (
     VerificationLocked,
     VoicemailRecorded,
 )
+from centralino.ivr.checks import Reference, references
 from centralino.ivr.expr import Expr, ExprError, parse_expr
 from centralino.ivr.flow import NODE_TYPES, Flow, Node
 from centralino.ivr.interpreter import Output, Session
@@ -25,7 +26,7 @@ from centralino.ivr.trace import FlowTrace, TraceStep
 __all__ = [
     "NODE_TYPES", "Action", "AgentConnected", "AgentDisconnected", "CallContext", "Enqueue", "Expr",
     "ExprError", "Flow", "FlowTrace", "IsOpen", "Locate", "Node", "Output", "PromptRef", "QueueExited",
-    "RecordVoicemail", "RequestCallback", "Requirements", "Services", "Session", "StaticServices",
-    "StoreSurveyAnswer", "TraceStep", "VerificationLocked", "Verification", "VoicemailRecorded",
-    "always_open", "load_flows", "parse_expr",
+    "RecordVoicemail", "Reference", "RequestCallback", "Requirements", "Services", "Session",
+    "StaticServices", "StoreSurveyAnswer", "TraceStep", "VerificationLocked", "Verification",
+    "VoicemailRecorded", "always_open", "load_flows", "parse_expr", "references",
 ]

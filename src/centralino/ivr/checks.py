@@ -13,11 +13,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
-from centralino.ivr.flow import Flow, Language, Say, Subflow
+from centralino.ivr.flow import (
+    Callback,
+    Enqueue,
+    Flow,
+    Hours,
+    Language,
+    Say,
+    Set,
+    Subflow,
+    Transfer,
+    Voicemail,
+)
 from centralino.ivr.problems import Path, Reporter, suggest
 
-__all__ = ["check_flow", "check_subflows", "find_cycles"]
+__all__ = ["Reference", "check_flow", "check_subflows", "find_cycles", "references"]
 
 
 def check_flow(flow: Flow, path: Path, report: Reporter, declared: list[str] | None = None) -> None:
@@ -150,3 +162,36 @@ def check_subflows(flows: Mapping[str, Flow], paths: Mapping[str, Path], report:
                 report.add(paths[flow.name] + ("nodes", node.id, "flow"),
                            f"subflow node {node.id!r} runs flow {node.flow!r}, which does not exist",
                            suggest(node.flow, list(flows)))
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A name a flow uses that the rest of the configuration must define."""
+
+    kind: str  # queue, hours, mailbox, skill, transfer
+    name: str
+    path: Path  # within the document, for the config loader's problem
+
+
+def references(flows: Mapping[str, Flow], paths: Mapping[str, Path]) -> list[Reference]:
+    """Queues, business-hours sets, mailboxes, skills and transfer targets the flows name.
+
+    The configuration loader checks them against the tenant (``enqueue queue 'supprt' does
+    not exist``) with the line this path gives; the IVR cannot, as it sees only its section.
+    """
+    out: list[Reference] = []
+    for flow in flows.values():
+        base = paths.get(flow.name, ("flows", flow.name)) + ("nodes",)
+        for node in flow.nodes.values():
+            here = base + (node.id,)
+            if isinstance(node, Enqueue | Callback) and node.queue:
+                out.append(Reference("queue", node.queue, here + ("queue",)))
+            if isinstance(node, Enqueue | Set) and node.skills:
+                out.extend(Reference("skill", s, here + ("skills", s)) for s in node.skills)
+            if isinstance(node, Hours) and node.hours:
+                out.append(Reference("hours", node.hours, here + ("hours",)))
+            if isinstance(node, Voicemail):
+                out.append(Reference("mailbox", node.mailbox, here + ("mailbox",)))
+            if isinstance(node, Transfer):
+                out.append(Reference("transfer", node.target, here + ("target",)))
+    return out
