@@ -8,7 +8,7 @@ needs waking and the owner calls ``handle_timer(now)`` then, like aioquic's conn
 The same code therefore runs on a fake clock in tests and on real calls in the server.
 
 Inside, the session walks the flow's graph. Nodes that need nothing from outside (``set``,
-``branch``, ``lookup``...) are passed through at once; a node that waits leaves a ``_Wait``
+``branch``, ``lookup``...) are passed through at once; a node that waits leaves a ``Wait``
 describing what ends it: a playback token, a digit entry with its timeouts, the queue. Each
 wait has a fresh token; a ``PlaybackFinished`` or ``Timeout`` naming an older token is stale
 and ignored, so a media-layer timeout racing the session's own deadline cannot count twice.
@@ -19,19 +19,15 @@ call: the loader rejects such loops, this is the last guard.
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+import re
 from functools import lru_cache
-from typing import Any
 
 from centralino.calls.commands import Answer as AnswerCmd
-from centralino.calls.commands import Collect, Command, Hangup, Play, StopPlayback, StopRecording
+from centralino.calls.commands import Play, StopPlayback, StopRecording
 from centralino.calls.commands import Transfer as TransferCmd
-from centralino.calls.events import Answered, CallEvent, DigitsReceived, HungUp, PlaybackFinished, Timeout
+from centralino.calls.events import CallEvent
 from centralino.ivr import flow as f
 from centralino.ivr.actions import (
-    Action,
     AgentConnected,
     AgentDisconnected,
     Enqueue,
@@ -41,277 +37,17 @@ from centralino.ivr.actions import (
     Requirements,
     StoreSurveyAnswer,
     VerificationLocked,
-    VoicemailRecorded,
 )
-from centralino.ivr.expr import Expr, parse_expr
-from centralino.ivr.prompts import moh_ref, say_ref, spoken_value, tts_ref
-from centralino.ivr.services import CallContext, IsOpen, Services, StaticServices, Verification, always_open
-from centralino.ivr.trace import FlowTrace
-from centralino.ivr.variables import Variables, dob_to_iso, luhn_ok
+from centralino.ivr.prompts import moh_ref, tts_ref
+from centralino.ivr.services import Verification
+from centralino.ivr.session_core import MAX_STEPS, Out, Output, SessionCore, Wait, cached_expr
+from centralino.ivr.variables import dob_to_iso, luhn_ok
 
 __all__ = ["MAX_STEPS", "Output", "Session"]
 
-Output = Command | Action
-Out = list[Output]
-MAX_STEPS = 100
 
-OnDigits = Callable[[str, float, Out], "str | None"]
-OnDone = Callable[[float, Out], "str | None"]
-
-
-@lru_cache(maxsize=512)
-def _expr(text: str) -> Expr:
-    return parse_expr(text)
-
-
-@dataclass
-class _Wait:
-    kind: str  # answer, playback, digits, queue, connected, voicemail
-    token: str
-    deadline: float | None = None
-    on_done: OnDone | None = None  # playback finished, answered, or deadline of a non-digit wait
-    on_timer: OnDone | None = None  # the deadline passed (default: on_done)
-    on_digits: OnDigits | None = None  # a complete entry ("" when nothing was pressed)
-    barge_in: bool = False  # keys end this playback
-    playing: bool = False
-    buffer: str = ""
-    max_digits: int = 1
-    terminator: str = ""
-    timeout: float = 5.0
-    inter_timeout: float = 3.0
-
-
-class Session:
+class Session(SessionCore):
     """Runs one call through a flow; see docs/ivr.md for how the server drives it."""
-
-    def __init__(self, flow: f.Flow, context: CallContext, now: float, *, services: Services | None = None,
-                 is_open: IsOpen = always_open, flows: Mapping[str, f.Flow] | None = None,
-                 rng: random.Random | None = None) -> None:
-        self.flow = flow
-        self.context = context
-        self.services: Services = services or StaticServices()
-        self.is_open = is_open
-        self.flows = dict(flows or {})
-        self.rng = rng or random.Random(0)
-        self.trace = FlowTrace(context.leg, flow.name, now)
-        self.vars = Variables(context, flow.languages[0], self.services, now)
-        self.finished = False
-        self._leg = context.leg
-        self._answered = context.answered
-        self._wait: _Wait | None = None
-        self._stack: list[tuple[f.Flow, str]] = []
-        self._seq = 0
-        self._tries = 0
-        self._queued: f.Enqueue | None = None
-        self._connected = False
-        self._typeahead = ""
-
-    # -- the driving surface -------------------------------------------------
-
-    def start(self, now: float) -> list[Output]:
-        self.vars.now = now
-        return self._goto(self.flow.start, now, [])
-
-    def next_deadline(self) -> float | None:
-        return None if self.finished or self._wait is None else self._wait.deadline
-
-    def handle_timer(self, now: float) -> list[Output]:
-        self.vars.now = now
-        wait = self._wait
-        if self.finished or wait is None or wait.deadline is None or now < wait.deadline:
-            return []
-        return self._expire(wait, now, [])
-
-    def handle(self, event: CallEvent, now: float) -> list[Output]:
-        self.vars.now = now
-        out: Out = []
-        if self.finished:
-            return out
-        if isinstance(event, HungUp):
-            self._on_hangup(now)
-            return out
-        if isinstance(event, AgentConnected | AgentDisconnected | QueueExited):
-            return self._on_queue_event(event, now, out)
-        wait = self._wait
-        if wait is None:
-            return out
-        if isinstance(event, Answered):
-            self._answered = True
-            if wait.kind == "answer":
-                return self._resume(wait, now, out)
-        elif isinstance(event, PlaybackFinished) and event.playback == wait.token:
-            if wait.kind == "digits" and wait.playing:
-                wait.playing = False
-                wait.deadline = now + wait.timeout
-            elif wait.kind == "playback":
-                return self._resume(wait, now, out)
-        elif isinstance(event, DigitsReceived):
-            return self._on_digits(wait, event.digits, now, out)
-        elif isinstance(event, Timeout) and event.name == wait.token:
-            return self._expire(wait, now, out)
-        elif isinstance(event, VoicemailRecorded) and wait.kind == "voicemail":
-            self.trace.note(f"voicemail {event.seconds:.0f} s")
-            return self._resume(wait, now, out)
-        return out
-
-    def screen_pop(self) -> dict[str, Any]:
-        """What the agent sees: customer fields, language, verification, the IVR path."""
-        return {**self.vars.public(), "ivr": self.trace.summary()}
-
-    # -- walking the graph ---------------------------------------------------
-
-    def _goto(self, target: str | None, now: float, out: Out) -> Out:
-        steps = 0
-        while target is not None and not self.finished:
-            steps += 1
-            node = self.flow.nodes.get(target)
-            if node is None or steps > MAX_STEPS:
-                why = f"no node {target!r}" if node is None else f"{MAX_STEPS} steps without waiting"
-                self.trace.note(f"error: {why}")
-                return self._hangup(now, out, "ivr-error")
-            self._wait = None
-            self._tries = 0
-            self.trace.enter(self.flow.name, node.id, node.kind, now)
-            target = getattr(self, f"_enter_{node.kind}")(node, now, out)
-        return out
-
-    def _resume(self, wait: _Wait, now: float, out: Out) -> Out:
-        self._wait = None
-        target = wait.on_done(now, out) if wait.on_done else None
-        return self._goto(target, now, out)
-
-    def _expire(self, wait: _Wait, now: float, out: Out) -> Out:
-        self._wait = None
-        if wait.kind == "digits":
-            if wait.playing:
-                out.append(StopPlayback(leg=self._leg))
-            return self._goto(wait.on_digits(wait.buffer, now, out) if wait.on_digits else None, now, out)
-        callback = wait.on_timer or wait.on_done
-        return self._goto(callback(now, out) if callback else None, now, out)
-
-    def _token(self) -> str:
-        self._seq += 1
-        node = self.trace.steps[-1].node if self.trace.steps else "start"
-        return f"{self._leg}:{node}:{self._seq}"
-
-    def _end(self, now: float, outcome: str) -> None:
-        self.finished = True
-        self._wait = None
-        self.trace.end(now, outcome)
-
-    def _hangup(self, now: float, out: Out, cause: str = "normal") -> Out:
-        out.append(Hangup(leg=self._leg, cause=cause))
-        self._end(now, "hung up" if cause == "normal" else f"hung up ({cause})")
-        return out
-
-    def _on_hangup(self, now: float) -> None:
-        node = self.trace.steps[-1].node if self.trace.steps else "start"
-        if self._queued is not None:
-            outcome = "completed" if self._connected else "abandoned in queue"
-        else:
-            outcome = f"caller hung up in {node}"
-        self.trace.note(outcome)
-        self._end(now, outcome)
-
-    # -- media helpers -------------------------------------------------------
-
-    def _render(self, items: Sequence[f.PromptItem], language: str | None = None) -> list[str]:
-        lang = language or self.vars.language
-        refs: list[str] = []
-        for item in items:
-            if isinstance(item, f.Say):
-                ref = self._say(item.say, item.var, item.currency, lang)
-                if ref:
-                    refs.append(ref)
-                continue
-            texts = self.flow.prompts.get(item, {})
-            ref = texts.get(lang) or texts.get("*") or texts.get(self.flow.languages[0])
-            if ref:
-                refs.append(ref)
-        return refs
-
-    def _say(self, kind: str, var: str, currency: str | None, language: str) -> str | None:
-        value = spoken_value(kind, self.vars.get(var))
-        if value is None:
-            return None
-        code = None
-        if kind == "currency":
-            code = currency if currency and currency.isupper() and len(currency) == 3 else (
-                self.vars.get(currency or "customer.currency"))
-        return say_ref(language, kind, value, str(code) if code else None)
-
-    def _speak(self, refs: list[str], now: float, out: Out, then: OnDone,
-               barge_in: bool = False) -> str | None:
-        """Play ``refs`` and continue with ``then`` when they finish (at once if there are none)."""
-        if not refs:
-            return then(now, out)
-        token = self._token()
-        out.append(Play(leg=self._leg, prompts=tuple(refs), playback=token, barge_in=barge_in))
-        self._wait = _Wait("playback", token, on_done=then, barge_in=barge_in)
-        return None
-
-    def _ask(self, refs: list[str], now: float, out: Out, on_digits: OnDigits, *, max_digits: int = 1,
-             terminator: str = "", timeout: float = 5.0, inter_timeout: float = 3.0) -> str | None:
-        """Prompt (barge-in) and collect an entry; ``on_digits`` gets it, or "" on silence.
-
-        Keys typed ahead (during a barge-in ``play``) are used first; if they complete the
-        entry the prompt is skipped and the next node id is returned at once.
-        """
-        token = self._token()
-        wait = _Wait("digits", token, on_digits=on_digits, max_digits=max_digits, terminator=terminator,
-                     timeout=timeout, inter_timeout=inter_timeout)
-        self._wait = wait
-        keys, self._typeahead = self._typeahead, ""
-        if refs and not keys:
-            out.append(Play(leg=self._leg, prompts=tuple(refs), playback=token, barge_in=True))
-            wait.playing = True
-        else:
-            wait.deadline = now + timeout
-        out.append(Collect(leg=self._leg, max_digits=max_digits, first_timeout=timeout,
-                           inter_timeout=inter_timeout, terminator=terminator))
-        if keys:
-            return self._feed(wait, keys, now, out)
-        return None
-
-    def _on_digits(self, wait: _Wait, digits: str, now: float, out: Out) -> Out:
-        if wait.kind == "playback" and wait.barge_in:
-            # Keys during a barge-in prompt stop it and count as type-ahead for the next question.
-            out.append(StopPlayback(leg=self._leg))
-            self._typeahead += digits
-            return self._resume(wait, now, out)
-        if wait.kind != "digits":
-            return out
-        if wait.playing:
-            out.append(StopPlayback(leg=self._leg))
-            wait.playing = False
-        return self._goto(self._feed(wait, digits, now, out), now, out)
-
-    def _feed(self, wait: _Wait, digits: str, now: float, out: Out) -> str | None:
-        """Add keys to the entry; when complete, the target ``on_digits`` chooses (None: wait on)."""
-        for i, key in enumerate(digits):
-            done = bool(wait.terminator) and key == wait.terminator
-            if not done:
-                wait.buffer += key
-                done = len(wait.buffer) >= wait.max_digits
-            if done:
-                self._typeahead += digits[i + 1:]
-                self._wait = None
-                return wait.on_digits(wait.buffer, now, out) if wait.on_digits else None
-        wait.deadline = now + wait.inter_timeout
-        return None
-
-    def _retry(self, node: f.Node, entry: str, retries: int, now: float, out: Out,
-               again: Callable[[tuple[f.PromptItem, ...]], str | None], fail: str | None) -> str | None:
-        """Count a wrong or missing entry; ask ``again`` (with the invalid/no-input prompt) or fail."""
-        self.trace.input(entry or "(no input)")
-        self._tries += 1
-        if self._tries > retries:
-            self.trace.note(f"no valid input after {self._tries} tries")
-            if fail is None:
-                self._hangup(now, out)
-            return fail
-        prefix = getattr(node, "invalid" if entry else "no_input", ()) or ()
-        return again(tuple(prefix))
 
     # -- node types: each returns the next node id, or None to wait ---------
 
@@ -319,7 +55,7 @@ class Session:
         if self._answered:
             return node.next
         out.append(AnswerCmd(leg=self._leg))
-        self._wait = _Wait("answer", self._token(), on_done=lambda now, out: node.next)
+        self._wait = Wait("answer", self._token(), on_done=lambda now, out: node.next)
         return None
 
     def _enter_play(self, node: f.Play, now: float, out: Out) -> str | None:
@@ -384,7 +120,7 @@ class Session:
 
     def _enter_branch(self, node: f.Branch, now: float, out: Out) -> str | None:
         for case in node.cases:
-            if _expr(case.when).holds(self.vars.get):
+            if cached_expr(case.when).holds(self.vars.get):
                 self.trace.note(f"{case.when} -> {case.goto}")
                 return case.goto
         self.trace.note(f"default -> {node.default}")
@@ -393,7 +129,7 @@ class Session:
     def _enter_set(self, node: f.Set, now: float, out: Out) -> str | None:
         for name, value in node.vars.items():
             if isinstance(value, str) and value.startswith("="):
-                value = _expr(value[1:]).evaluate(self.vars.get)
+                value = cached_expr(value[1:]).evaluate(self.vars.get)
             self.vars.set(name, value)
         self.vars.route(node.skills, node.language, node.tier, node.priority)
         return node.next
@@ -468,7 +204,7 @@ class Session:
         token = self._token()
         out.append(Play(leg=self._leg, prompts=(moh_ref(node.music),), playback=token, loop=True))
         offer = node.callback if offer_again else None
-        self._wait = _Wait("queue", token, deadline=None if offer is None else now + offer.after,
+        self._wait = Wait("queue", token, deadline=None if offer is None else now + offer.after,
                            on_timer=lambda now, out: self._offer(node, now, out))
 
     def _offer(self, node: f.Enqueue, now: float, out: Out) -> str | None:
@@ -498,7 +234,7 @@ class Session:
             if self._wait is not None and (self._wait.kind == "queue" or self._wait.playing):
                 out.append(StopPlayback(leg=self._leg))
             self._connected = True
-            self._wait = _Wait("connected", self._token())
+            self._wait = Wait("connected", self._token())
             self.trace.leave(now, f"answered by {event.agent}")
         elif isinstance(event, AgentDisconnected) and self._connected and self._queued is not None:
             after = self._queued.after_call
@@ -544,7 +280,7 @@ class Session:
             out.append(RecordVoicemail(leg=self._leg, mailbox=node.mailbox, max_seconds=node.max_seconds,
                                        beep=node.beep))
             self.trace.note("recording")
-            self._wait = _Wait("voicemail", self._token(), deadline=now + node.max_seconds + 5.0,
+            self._wait = Wait("voicemail", self._token(), deadline=now + node.max_seconds + 5.0,
                                on_done=finished, on_timer=too_long)
             return None
 
@@ -624,9 +360,7 @@ class Session:
 
 
 @lru_cache(maxsize=256)
-def _compiled(pattern: str) -> Any:
-    import re
-
+def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
