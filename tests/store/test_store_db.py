@@ -42,6 +42,7 @@ def test_for_data_dir_creates_the_directory_and_the_file(tmp_path: Path) -> None
 def test_sqlite_connections_are_tuned(tmp_path: Path) -> None:
     db = Database(default_url(tmp_path))
     try:
+        db.upgrade()  # turns foreign keys off while migrating: they must be back on afterwards
         with db.engine.connect() as connection:
             pragma = {
                 name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()

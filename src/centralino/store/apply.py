@@ -34,23 +34,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from centralino.config import model as cfg
-from centralino.config.numbers import classify_number, number_time_zone
 from centralino.core.errors import ConfigError, Conflict, Problem
 from centralino.core.ids import new_id
 from centralino.store import models as m
 from centralino.store.db import Database
+from centralino.store.mapping import (
+    INSTALLATION_NAME,
+    duplicate_keys,
+    number_values,
+    queue_values,
+    sip_realm,
+    tenant_values,
+)
 from centralino.store.passwords import digest_ha1, hash_password, verify_password
 
-__all__ = ["KINDS", "QUEUE_COLUMNS", "ApplySummary", "apply_config", "latest_revision"]
+__all__ = ["KINDS", "ApplySummary", "apply_config", "latest_revision"]
 
 KINDS = ("settings", "tenants", "users", "skills", "queues", "agents", "numbers")
-QUEUE_COLUMNS = frozenset(
-    {"name", "description", "strategy", "priority", "service_level_threshold", "service_level_formula"}
-)
-"""Queue fields with their own column; the rest of ``config.model.Queue`` is in ``Queue.settings``."""
-TENANT_SETTINGS = ("business_hours", "recording", "recording_retention_days")
-"""Tenant fields kept in ``Tenant.settings`` (JSON) rather than columns."""
-INSTALLATION_NAME = "installation.name"
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def apply_config(
     store: ``ConfigError`` for an agent naming an unknown skill, queue or user, ``Conflict`` when
     the database refuses a row (a duplicate extension...). In both cases nothing is written.
     """
-    duplicates = _duplicates(config)
+    duplicates = duplicate_keys(config)
     if duplicates:
         raise ConfigError(duplicates)
     sha = text_sha256 or hashlib.sha256(config.model_dump_json().encode()).hexdigest()
@@ -195,51 +195,6 @@ def latest_revision(session: Session) -> m.ConfigRevision | None:
     """The configuration revision applied last, if any."""
     query = select(m.ConfigRevision).order_by(m.ConfigRevision.applied_at.desc(), m.ConfigRevision.id.desc())
     return session.scalars(query.limit(1)).first()
-
-
-def sip_realm(tenant: cfg.Tenant) -> str:
-    """The digest realm of a tenant's agents: its SIP domain, else its name."""
-    return tenant.sip_domain or tenant.name
-
-
-def tenant_values(tenant: cfg.Tenant) -> dict[str, Any]:
-    dumped = tenant.model_dump(mode="json", include=set(TENANT_SETTINGS))
-    return {
-        "display_name": tenant.display_name,
-        "country": tenant.country,
-        "time_zone": tenant.time_zone,
-        "language": tenant.language,
-        "sip_domain": tenant.sip_domain,
-        "settings": dumped,
-    }
-
-
-def queue_values(tenant_id: str, queue: cfg.Queue) -> dict[str, Any]:
-    return {
-        "tenant_id": tenant_id,
-        "name": queue.name,
-        "description": queue.description,
-        "strategy": queue.strategy.value,
-        "priority": queue.priority,
-        "service_level_threshold": float(queue.service_level_threshold),
-        "service_level_formula": queue.service_level_formula.value,
-        "settings": queue.model_dump(mode="json", exclude=set(QUEUE_COLUMNS)),
-    }
-
-
-def number_values(tenant_id: str, tenant: cfg.Tenant, number: cfg.PhoneNumber) -> dict[str, Any]:
-    info = classify_number(number.number, tenant.country)
-    return {
-        "tenant_id": tenant_id,
-        "number": number.number,
-        "name": number.name,
-        "kind": info.kind.value,
-        "country": info.region if info.region and info.region != "001" else None,
-        "time_zone": number_time_zone(number.number, tenant.time_zone, number.time_zone),
-        "hours": number.hours,
-        "route_kind": number.route.kind.value,
-        "route_target": number.route.target,
-    }
 
 
 class _Apply:
@@ -466,48 +421,6 @@ class _Apply:
                 if user.username not in usernames:
                     session.delete(user)
                     rec.record("deleted", "users", f"{label}/{user.username}")
-
-
-def _duplicates(config: cfg.CenterConfig) -> list[Problem]:
-    """Natural keys named twice: matching by key would silently let the last one win."""
-    problems: list[Problem] = []
-
-    def unique(values: Iterable[tuple[str, str]], what: str) -> None:
-        seen: set[str] = set()
-        for path, value in values:
-            if value in seen:
-                problems.append(Problem(f"duplicate {what} {value!r}", path=path, hint=f"each {what} once"))
-            seen.add(value)
-
-    admins = [
-        (f"installation.admins[{i}].username", u.username) for i, u in enumerate(config.installation.admins)
-    ]
-    unique(
-        admins
-        + [
-            (f"tenants[{t}].users[{i}].username", u.username)
-            for t, tenant in enumerate(config.tenants)
-            for i, u in enumerate(tenant.users)
-        ],
-        "username",
-    )
-    unique(
-        [
-            (f"tenants[{t}].numbers[{i}].number", n.number)
-            for t, tenant in enumerate(config.tenants)
-            for i, n in enumerate(tenant.numbers)
-        ],
-        "number",
-    )
-    unique([(f"tenants[{t}].name", tenant.name) for t, tenant in enumerate(config.tenants)], "tenant")
-    for t, tenant in enumerate(config.tenants):
-        unique([(f"tenants[{t}].skills[{i}].name", s.name) for i, s in enumerate(tenant.skills)], "skill")
-        unique([(f"tenants[{t}].queues[{i}].name", q.name) for i, q in enumerate(tenant.queues)], "queue")
-        unique(
-            [(f"tenants[{t}].agents[{i}].extension", a.extension) for i, a in enumerate(tenant.agents)],
-            "extension",
-        )
-    return problems
 
 
 def _known(rows: dict[str, Any], name: str, what: str, extension: str) -> Any:

@@ -133,9 +133,24 @@ class Database:
     def upgrade(self, revision: str = "head") -> None:
         """Apply the migrations up to ``revision`` in one transaction (DDL is transactional on both)."""
         config = self.alembic_config()
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        with self.engine.connect() as connection:
+            sqlite = self.dialect == "sqlite"
+            if sqlite:
+                # Batch migrations rebuild a table and DROP the old one; with foreign keys on, SQLite
+                # would cascade that DROP into the child tables' rows. The pragma only takes effect
+                # outside a transaction, hence the raw driver connection before BEGIN.
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with connection.begin():
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, revision)
+                    if sqlite:
+                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                        if broken:
+                            raise RuntimeError(f"migration to {revision} broke foreign keys: {broken[:5]}")
+            finally:
+                if sqlite:
+                    connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
     def current_revision(self) -> str | None:
         """The revision the database is at; None for an empty (never migrated) database."""

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from centralino.config import model as cfg
 from centralino.store import models as m
-from centralino.store.apply import INSTALLATION_NAME
 from centralino.store.db import Database
+from centralino.store.mapping import INSTALLATION_NAME
 
 __all__ = ["export_config"]
 
