@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sip_tx_messages import request, response_to
 
@@ -24,6 +26,7 @@ from centralino.sip.transaction import (
     TransactionStateError,
     TransportFailed,
     TxKey,
+    all_tables_markdown,
     table_markdown,
 )
 from centralino.sip.transaction_wire import ack_for_non_2xx
@@ -272,3 +275,9 @@ def test_transport_error_reaches_tu() -> None:
 def test_timer_config_validates() -> None:
     with pytest.raises(ValueError, match="T1 <= T2"):
         TimerConfig(t1=5, t2=4)
+
+
+def test_docs_show_the_current_tables() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "sip-stack.md").read_text()
+    inside = doc.split("<!-- tables:begin -->\n", 1)[1].split("\n<!-- tables:end -->", 1)[0]
+    assert inside == all_tables_markdown(), "paste the output of `python -m centralino.sip.transaction`"

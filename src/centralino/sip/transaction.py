@@ -33,7 +33,8 @@ from centralino.sip.timers import TimerConfig
 __all__ = [
     "Address", "Backoff", "Deliver", "Do", "Event", "INITIAL", "Kind", "Output", "Send", "Start",
     "State", "Stop", "TABLES", "TU_EVENTS", "Terminated", "TimedOut", "Transaction",
-    "TransactionStateError", "TransportFailed", "TxKey", "event_for_response", "table_markdown",
+    "TransactionStateError", "TransportFailed", "TxKey", "all_tables_markdown", "event_for_response",
+    "table_markdown",
 ]
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ class Backoff:
     timer: str
 
     def __str__(self) -> str:
-        return f"restart {self.timer}×2"
+        return f"back off {self.timer}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +272,11 @@ def table_markdown(kind: Kind) -> str:
         done = ", ".join(map(str, actions)) or "—"
         rows.append(f"| {state.value} | {event.value} | {new.value} | {done} |")
     return "\n".join(rows)
+
+
+def all_tables_markdown() -> str:
+    """Every table under a heading; ``python -m centralino.sip.transaction`` prints it for the docs."""
+    return "\n\n".join(f"### {kind.value} transaction\n\n{table_markdown(kind)}" for kind in Kind)
 
 
 # ---- outputs -----------------------------------------------------------------------------------
@@ -440,7 +446,9 @@ class Transaction:
                     self._intervals[action.timer] = first
                     self._deadlines[action.timer] = now + first
             elif isinstance(action, Backoff):
-                current = self._intervals.get(action.timer) or self.timers.initial(action.timer, self.reliable)
+                current = self._intervals.get(action.timer)
+                if current is None:
+                    current = self.timers.initial(action.timer, self.reliable)
                 if current is not None:
                     interval = self.timers.backoff(action.timer, current)
                     self._intervals[action.timer] = interval
@@ -480,3 +488,7 @@ class Transaction:
             return [TimedOut(self.key, self.request)]
         return [TransportFailed(self.key, self.request)]
 
+
+
+if __name__ == "__main__":
+    print(all_tables_markdown())
