@@ -30,7 +30,7 @@ from centralino.api.deps import (
 from centralino.api.errors import ApiError
 from centralino.api.schemas import NO_NUL, Page, QueueIn, QueueOut
 from centralino.config import model as cfg
-from centralino.store.apply import QUEUE_COLUMNS, queue_values
+from centralino.store.mapping import QUEUE_COLUMNS, queue_values
 from centralino.store.models import PhoneNumber, Queue, Skill, Tenant
 
 router = APIRouter(prefix=API_PREFIX, tags=["queues"])
