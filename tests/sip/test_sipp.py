@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from centralino.calls.commands import Hangup
-from centralino.calls.events import Answered, CallEvent, CallOffered, HungUp
+from centralino.calls.commands import Hangup, Ring
+from centralino.calls.events import Answered, CallEvent, CallOffered, HungUp, Ringing
 from centralino.sip.endpoint import SipEndpoint
 from centralino.sip.timers import TimerConfig
 from centralino.sip.ua import UaConfig, UserAgent
@@ -55,11 +55,11 @@ def free_udp_port() -> int:
 
 
 async def run_sipp(endpoint: SipEndpoint, tmp: Path, scenario: list[str], calls: int, rate: int,
-                   *extra: str) -> SippRun:
+                   *extra: str, port: int | None = None) -> SippRun:
     assert SIPP is not None
     stats, errors = tmp / "stats.csv", tmp / "errors.log"
     args = [
-        *scenario, f"127.0.0.1:{endpoint.local.port}", "-i", "127.0.0.1", "-p", str(free_udp_port()),
+        *scenario, f"127.0.0.1:{endpoint.local.port}", "-i", "127.0.0.1", "-p", str(port or free_udp_port()),
         "-mp", str(free_udp_port()), "-m", str(calls), "-r", str(rate), "-timeout", "30s", "-timeout_error",
         "-nostdin", "-trace_stat", "-stf", str(stats), "-fd", "1", "-trace_err", "-error_file", str(errors),
         *extra,
@@ -140,3 +140,31 @@ def test_bye_from_our_side(tmp_path: Path) -> None:
 def test_retransmissions_recover_from_ten_percent_loss(tmp_path: Path) -> None:
     run, _ = against_uas(tmp_path, ["-sn", "uac"], 20, 20, "-lost", "10", config=UaConfig(auto_answer=True))
     assert_all_passed(run, 20)
+
+
+def test_outbound_calls_to_builtin_uas(tmp_path: Path) -> None:
+    """Our UAC rings SIPp's built-in ``uas``, hangs up when answered; SIPp must count N good calls."""
+    calls = 5
+    events: list[CallEvent] = []
+
+    async def scenario_run() -> SippRun:
+        def on_event(event: CallEvent) -> None:
+            events.append(event)
+            if isinstance(event, Answered):
+                endpoint.command(Hangup(leg=event.leg))
+
+        endpoint = SipEndpoint("127.0.0.1", 0, UserAgent(on_event=on_event), tcp=False)
+        await endpoint.start()
+        port = free_udp_port()
+        try:
+            sipp = asyncio.ensure_future(run_sipp(endpoint, tmp_path, ["-sn", "uas"], calls, 10, port=port))
+            for i in range(calls):
+                endpoint.command(Ring(leg=f"agent-{i}", target=f"sip:service@127.0.0.1:{port}"))
+            return await sipp
+        finally:
+            await endpoint.stop()
+
+    run = asyncio.run(scenario_run())
+    assert_all_passed(run, calls)
+    kinds = [type(e) for e in events]
+    assert (kinds.count(Ringing), kinds.count(Answered), kinds.count(HungUp)) == (calls, calls, calls)

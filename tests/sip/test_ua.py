@@ -7,8 +7,8 @@ from collections import deque
 
 from sip_tx_messages import PEER_HOST, PEER_PORT, SDP_OFFER, request_bytes
 
-from centralino.calls.commands import Answer, Command, Hangup, Reject
-from centralino.calls.events import Answered, CallEvent, CallOffered, HungUp
+from centralino.calls.commands import Answer, Command, Hangup, Reject, Ring
+from centralino.calls.events import Answered, CallEvent, CallOffered, Failed, HungUp, Ringing
 from centralino.core.clock import FakeClock
 from centralino.sip.message import Request, Response, parse_message
 from centralino.sip.sdp import SessionDescription
@@ -198,3 +198,75 @@ def test_auto_answer_and_late_offer() -> None:
     assert isinstance(ok, Response) and ok.status == 200
     sdp = SessionDescription.parse(ok.body)
     assert sdp.audio is not None and sdp.audio.port == 31000 and b"198.51.100.1" in ok.body
+
+
+# ---- outbound legs (UAC) ------------------------------------------------------------------------
+
+AGENT = "sip:agent@192.0.2.10:5070"
+
+
+def peer_answer(invite: Request, status: int, tag: str = "agent-tag") -> bytes:
+    response = invite.make_response(status, to_tag=tag)
+    response.headers.add("Contact", f"<sip:agent@{PEER_HOST}:{PEER_PORT}>")
+    return bytes(response)
+
+
+def ring(h: Harness, timeout: float = 20.0) -> Request:
+    [invite] = h.command(Ring(leg="out-1", target=AGENT, timeout=timeout, caller_id="4000"))
+    assert isinstance(invite, Request) and invite.method == "INVITE"
+    return invite
+
+
+def test_outbound_call_rings_is_answered_acked_and_hung_up() -> None:
+    h = Harness()
+    invite = ring(h)
+    assert h.wire[-1].destination == PEER
+    assert invite.from_.uri.user == "4000" and invite.content_type == "application/sdp"
+    assert SessionDescription.parse(invite.body).audio is not None
+    assert h.receive(peer_answer(invite, 180), at=0.3) == []
+    [ack] = h.receive(peer_answer(invite, 200), at=1.0)
+    assert isinstance(ack, Request) and ack.method == "ACK" and ack.cseq.seq == invite.cseq.seq
+    assert ack.to.tag == "agent-tag" and str(ack.uri) == f"sip:agent@{PEER_HOST}:{PEER_PORT}"
+    # a retransmitted 200 (our ACK was lost) is ACKed again, without a second Answered
+    [ack2] = h.receive(peer_answer(invite, 200), at=1.5)
+    assert isinstance(ack2, Request) and ack2.method == "ACK"
+    assert [type(e) for e in h.events] == [Ringing, Answered]
+    [bye] = h.command(Hangup(leg="out-1"))
+    assert isinstance(bye, Request) and bye.method == "BYE" and bye.from_.tag == invite.from_.tag
+    assert bye.cseq.seq == invite.cseq.seq + 1
+
+
+def test_outbound_busy_fails_and_the_transaction_acks() -> None:
+    h = Harness()
+    invite = ring(h)
+    [ack] = h.receive(peer_answer(invite, 486), at=0.5)
+    assert isinstance(ack, Request) and ack.method == "ACK" and ack.top_via.branch == invite.top_via.branch
+    assert h.events == [Failed(at=h.clock.now(), leg="out-1", code=486, reason="Busy Here")]
+
+
+def test_outbound_no_answer_cancels_after_the_ring_timeout() -> None:
+    h = Harness()
+    invite = ring(h, timeout=5.0)
+    h.receive(peer_answer(invite, 180), at=0.2)
+    sent = h.run_until(6.0)
+    cancels = [m for _, m in sent if isinstance(m, Request) and m.method == "CANCEL"]
+    assert cancels and cancels[0].top_via.branch == invite.top_via.branch
+    assert h.events[-1] == Failed(at=h.clock.now(), leg="out-1", code=408, reason="no answer")
+    h.receive(bytes(invite.make_response(487, to_tag="agent-tag")), at=6.1)
+    assert len(h.events) == 2  # Ringing, Failed: the 487 adds nothing
+
+
+def test_hangup_before_any_provisional_waits_to_cancel() -> None:
+    h = Harness()
+    invite = ring(h)
+    assert h.command(Hangup(leg="out-1")) == []  # §9.1: no CANCEL before a provisional response
+    [cancel] = h.receive(peer_answer(invite, 180), at=0.3)
+    assert isinstance(cancel, Request) and cancel.method == "CANCEL"
+    assert [type(e) for e in h.events] == [HungUp]
+
+
+def test_ring_needs_a_sip_uri() -> None:
+    h = Harness()
+    assert h.command(Ring(leg="x", target="1234")) == []
+    [failed] = h.events
+    assert isinstance(failed, Failed) and failed.code == 416 and "registrar" in failed.reason

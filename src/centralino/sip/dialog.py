@@ -21,7 +21,7 @@ from centralino.sip.headers import Headers
 from centralino.sip.message import Request, Response
 from centralino.sip.uri import URI, NameAddr
 
-__all__ = ["Dialog", "DialogId", "DialogState"]
+__all__ = ["Dialog", "DialogId", "DialogState", "cancel_for", "new_request"]
 
 
 class DialogId(NamedTuple):
@@ -153,3 +153,49 @@ class Dialog:
             headers.add("Content-Type", content_type)
         headers.add("Content-Length", str(len(body)))
         return Request(method, uri, headers, body)
+
+
+def new_request(
+    method: str,
+    target: URI,
+    *,
+    via: str,
+    from_: NameAddr,
+    call_id: str,
+    cseq: int = 1,
+    contact: str | None = None,
+    body: bytes = b"",
+    content_type: str | None = None,
+    user_agent: str | None = None,
+) -> Request:
+    """A request outside any dialog (§8.1.1): an INVITE that may create one, an OPTIONS ping."""
+    headers = Headers()
+    headers.add("Via", via)
+    headers.add("Max-Forwards", "70")
+    headers.add("From", str(from_))
+    headers.add("To", f"<{target}>")
+    headers.add("Call-ID", call_id)
+    headers.add("CSeq", f"{cseq} {method}")
+    if contact is not None:
+        headers.add("Contact", contact)
+    if user_agent:
+        headers.add("User-Agent", user_agent)
+    if content_type and body:
+        headers.add("Content-Type", content_type)
+    headers.add("Content-Length", str(len(body)))
+    return Request(method, target, headers, body)
+
+
+def cancel_for(invite: Request) -> Request:
+    """§9.1: same Request-URI, Call-ID, From, To, CSeq number and top Via (so the same branch) and Route."""
+    headers = Headers()
+    headers.add("Via", str(invite.top_via))
+    headers.add("Max-Forwards", "70")
+    for route in invite.headers.get_lines("Route"):
+        headers.add("Route", route)
+    headers.add("From", invite.headers.get("From") or "")
+    headers.add("To", invite.headers.get("To") or "")
+    headers.add("Call-ID", invite.call_id)
+    headers.add("CSeq", f"{invite.cseq.seq} CANCEL")
+    headers.add("Content-Length", "0")
+    return Request("CANCEL", invite.uri, headers, b"")

@@ -31,12 +31,12 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from centralino.calls.commands import Answer, Command, Hangup, Reject
-from centralino.calls.events import Answered, CallEvent, CallOffered, HungUp
+from centralino.calls.commands import Answer, Command, Hangup, Reject, Ring
+from centralino.calls.events import Answered, CallEvent, CallOffered, Failed, HungUp, Ringing
 from centralino.core.clock import Clock, SystemClock
 from centralino.core.ids import new_id
 from centralino.sip import sdp
-from centralino.sip.dialog import Dialog, DialogId
+from centralino.sip.dialog import Dialog, DialogId, cancel_for, new_request
 from centralino.sip.errors import SipParseError
 from centralino.sip.message import Request, Response, validate_request
 from centralino.sip.timers import TimerConfig
@@ -50,7 +50,7 @@ from centralino.sip.transaction import (
     TxKey,
 )
 from centralino.sip.transaction_layer import Cancelled, LayerOutput, TransactionLayer
-from centralino.sip.uri import URI
+from centralino.sip.uri import URI, NameAddr
 
 __all__ = ["ALLOWED_METHODS", "Leg", "UaConfig", "UserAgent", "answer_sdp", "uri_address"]
 
@@ -88,7 +88,13 @@ class Leg:
     retransmit_at: float | None = None
     give_up_at: float | None = None
     bye_pending: bool = False  # hung up locally before the ACK: BYE goes when the ACK comes
-    hung_up: bool = False  # HungUp already emitted
+    hung_up: bool = False  # HungUp (or Failed) already emitted
+    # Outbound legs (UAC): our INVITE's client transaction, ringing and cancelling state.
+    outbound: bool = False
+    provisional: bool = False
+    cancel_pending: bool = False  # §9.1: no CANCEL before a provisional response
+    ring_deadline: float | None = None
+    ack: Request | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -123,6 +129,7 @@ class UserAgent:
         self._by_dialog: dict[DialogId, Leg] = {}
         self._by_tx: dict[TxKey, Leg] = {}
         self._awaiting_ack: set[str] = set()
+        self._ringing: set[str] = set()
         self._next_rtp = 20000
 
     def attach(self, layer: TransactionLayer, local: Address) -> None:
@@ -149,7 +156,10 @@ class UserAgent:
         if isinstance(output, Deliver):
             msg = output.message
             if isinstance(msg, Response):
-                return []  # responses to our BYEs: nothing more to do
+                leg = self._by_tx.get(output.transaction) if output.transaction else None
+                if leg is None or not leg.outbound or msg.cseq.method != "INVITE":
+                    return []  # responses to our BYEs and CANCELs: nothing more to do
+                return self._on_invite_response(leg, msg, now)
             if msg.method == "ACK":
                 return self._on_ack(msg, now)
             if output.transaction is None or output.source is None:
@@ -164,6 +174,10 @@ class UserAgent:
             self._by_tx.pop(output.transaction, None)
         elif isinstance(output, (TimedOut, TransportFailed)):
             log.info("SIP %s %s: %s", output.request.method, output.request.call_id, type(output).__name__)
+            leg = self._by_tx.get(output.transaction)
+            if leg is not None and leg.outbound and leg.state == "calling":
+                timed_out = isinstance(output, TimedOut)
+                self._fail(leg, 408 if timed_out else 503, "Request Timeout" if timed_out else "unreachable")
         return []
 
     def _respond(self, request: Request, key: TxKey, status: int, now: float, *,
@@ -242,6 +256,8 @@ class UserAgent:
 
     def command(self, command: Command, now: float) -> list[LayerOutput]:
         """Apply an engine's command to its leg; unknown legs and media commands are ignored here."""
+        if isinstance(command, Ring):
+            return self._ring(command, now)
         leg = self.legs.get(command.leg)
         if leg is None or leg.state == "ended":
             return []
@@ -274,9 +290,7 @@ class UserAgent:
         ok = req.make_response(200, to_tag=leg.local_tag)
         for record_route in req.headers.get_lines("Record-Route"):  # §12.1.1: copied into the 2xx
             ok.headers.add("Record-Route", record_route)
-        contact_host = f"[{self.local.host}]" if ":" in self.local.host else self.local.host
-        transport = "" if leg.reply_to.transport == "UDP" else f";transport={leg.reply_to.transport.lower()}"
-        ok.headers.add("Contact", f"<sip:centralino@{contact_host}:{self.local.port}{transport}>")
+        ok.headers.add("Contact", self._contact(leg.reply_to.transport))
         for name, value in self._capabilities():
             ok.headers.add(name, value)
         ok.headers.add("Server", self.config.user_agent)
@@ -307,6 +321,9 @@ class UserAgent:
         return []
 
     def _hangup(self, leg: Leg, now: float, *, by: str, cause: str) -> list[LayerOutput]:
+        if leg.outbound and leg.state == "calling":
+            self._announce_end(leg, by=by, cause=cause)
+            return self._cancel(leg, now)
         if leg.state == "offered":
             out = self._respond(leg.invite, leg.tx, 480, now, to_tag=leg.local_tag)
             self._end(leg, by=by, cause=cause)
@@ -324,10 +341,7 @@ class UserAgent:
         if dialog is None:
             return []
         destination = uri_address(dialog.next_hop(), leg.reply_to.transport)
-        host = f"[{self.local.host}]" if ":" in self.local.host else self.local.host
-        branch = self._layer.new_branch()
-        via = f"SIP/2.0/{destination.transport} {host}:{self.local.port};branch={branch};rport"
-        bye = dialog.create_request("BYE", via=via, user_agent=self.config.user_agent)
+        bye = dialog.create_request("BYE", via=self._via(destination), user_agent=self.config.user_agent)
         _, out = self._layer.send_request(bye, destination, now)
         return out
 
@@ -344,9 +358,98 @@ class UserAgent:
         leg.state = "ended"
         leg.bye_pending = False
         self._awaiting_ack.discard(leg.id)
+        self._ringing.discard(leg.id)
         self.legs.pop(leg.id, None)
         if leg.dialog is not None:
             self._by_dialog.pop(leg.dialog.id, None)
+
+    # ---- outbound legs (UAC) -------------------------------------------------------------------
+
+    def _ring(self, command: Ring, now: float) -> list[LayerOutput]:
+        """INVITE ``command.target`` (a SIP URI) with our SDP offer; ``Failed`` if it cannot be tried."""
+        try:
+            target = URI.parse(command.target)
+        except SipParseError:
+            target = None
+        if target is None or not target.is_sip:
+            self._emit(Failed(at=self.clock.now(), leg=command.leg, code=416,
+                              reason=f"not a SIP URI: {command.target!r} (extensions need the registrar)"))
+            return []
+        destination = uri_address(target)
+        local_tag = self._layer.new_tag()
+        host = self._host()
+        user = command.caller_id or "centralino"
+        from_ = NameAddr(None, URI("sip", user=user, host=host, port=self.local.port), {"tag": local_tag})
+        port = self.config.rtp_port(command.leg) if self.config.rtp_port else self._allocate_rtp()
+        offer = bytes(sdp.make_offer(self.config.rtp_host or self.local.host, port,
+                                     session_id=self.rng.getrandbits(31)))
+        invite = new_request(
+            "INVITE", target, via=self._via(destination), from_=from_,
+            call_id=f"{self.rng.getrandbits(64):016x}@{host}", contact=self._contact(destination.transport),
+            body=offer, content_type=ACCEPT, user_agent=self.config.user_agent)
+        key, out = self._layer.send_request(invite, destination, now)
+        assert key is not None
+        leg = Leg(id=command.leg, invite=invite, tx=key, reply_to=destination, local_tag=local_tag,
+                  state="calling", outbound=True, ring_deadline=now + command.timeout)
+        self.legs[leg.id] = leg
+        self._by_tx[key] = leg
+        self._ringing.add(leg.id)
+        return out
+
+    def _on_invite_response(self, leg: Leg, response: Response, now: float) -> list[LayerOutput]:
+        status = response.status
+        if status < 200:
+            if status > 100 and not leg.provisional and not leg.hung_up:
+                self._emit(Ringing(at=self.clock.now(), leg=leg.id))
+            leg.provisional = True
+            return self._cancel(leg, now) if leg.cancel_pending else []
+        if status >= 300:
+            if leg.state == "calling":
+                self._fail(leg, status, response.reason)
+            return []
+        # 2xx (or its retransmission, passed up by the Accepted state): ACK it (§13.2.2.4).
+        if leg.dialog is None:
+            leg.dialog = Dialog.as_uac(leg.invite, response)
+            self._by_dialog[leg.dialog.id] = leg
+        if leg.ack is None:
+            leg.ack = leg.dialog.create_request("ACK", via=self._via(leg.reply_to), cseq=leg.invite.cseq.seq,
+                                                user_agent=self.config.user_agent)
+        hop = uri_address(leg.dialog.next_hop(), leg.reply_to.transport)
+        _, out = self._layer.send_request(leg.ack, hop, now)
+        if leg.state != "calling":
+            return out
+        self._ringing.discard(leg.id)
+        leg.state = "confirmed"
+        if leg.hung_up:  # hung up (or timed out) while the 2xx was on its way: end it now
+            return out + self._send_bye(leg, now)
+        self._emit(Answered(at=self.clock.now(), leg=leg.id))
+        return out
+
+    def _cancel(self, leg: Leg, now: float) -> list[LayerOutput]:
+        if not leg.provisional:
+            leg.cancel_pending = True
+            return []
+        leg.cancel_pending = False
+        _, out = self._layer.send_request(cancel_for(leg.invite), leg.reply_to, now)
+        return out
+
+    def _fail(self, leg: Leg, code: int, reason: str, *, forget: bool = True) -> None:
+        if not leg.hung_up:
+            leg.hung_up = True
+            self._emit(Failed(at=self.clock.now(), leg=leg.id, code=code, reason=reason))
+        if forget:
+            self._forget(leg)
+
+    def _host(self) -> str:
+        return f"[{self.local.host}]" if ":" in self.local.host else self.local.host
+
+    def _via(self, destination: Address) -> str:
+        branch = self._layer.new_branch()
+        return f"SIP/2.0/{destination.transport} {self._host()}:{self.local.port};branch={branch};rport"
+
+    def _contact(self, transport: str) -> str:
+        param = "" if transport.upper() == "UDP" else f";transport={transport.lower()}"
+        return f"<sip:centralino@{self._host()}:{self.local.port}{param}>"
 
     def _allocate_rtp(self) -> int:
         port = self._next_rtp
@@ -357,10 +460,19 @@ class UserAgent:
 
     def get_timer(self) -> float | None:
         times = [self.legs[i].retransmit_at for i in self._awaiting_ack if i in self.legs]
+        times += [self.legs[i].ring_deadline for i in self._ringing if i in self.legs]
         return min((t for t in times if t is not None), default=None)
 
     def handle_timer(self, now: float) -> list[LayerOutput]:
         out: list[LayerOutput] = []
+        for leg_id in list(self._ringing):
+            leg = self.legs.get(leg_id)
+            if leg is not None and leg.ring_deadline is not None and leg.ring_deadline <= now:
+                self._ringing.discard(leg_id)
+                leg.ring_deadline = None
+                if leg.state == "calling":
+                    self._fail(leg, 408, "no answer", forget=False)
+                    out += self._cancel(leg, now)
         for leg_id in list(self._awaiting_ack):
             leg = self.legs.get(leg_id)
             if leg is None or leg.ok is None or leg.retransmit_at is None or leg.retransmit_at > now:
