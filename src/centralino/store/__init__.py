@@ -8,9 +8,14 @@ from centralino.store.db import Database, default_url, url_from_env
 from centralino.store.export import export_config
 from centralino.store.passwords import digest_ha1, hash_password, needs_rehash, verify_password
 
+# Imported here so the sip_bindings table is in Base.metadata whenever the store is (migrations, checks).
+from centralino.store.sip_bindings import SqlBindingStore, SqlCredentialSource
+
 __all__ = [
     "ApplySummary",
     "Database",
+    "SqlBindingStore",
+    "SqlCredentialSource",
     "apply_config",
     "default_url",
     "digest_ha1",
