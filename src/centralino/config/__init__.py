@@ -4,6 +4,7 @@
 problem of the file at once (shape and cross-object rules, in file order, each with
 file:line:column and a hint). ``check``/``check_text`` return the same problems plus warnings
 without raising. ``dump`` writes a config back as YAML that loads to an equal config.
+``tenant_flows(config, tenant)`` gives a tenant's IVR flows as ``centralino.ivr.Flow`` objects.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from centralino.config.flows import tenant_flows
 from centralino.config.hours import ALWAYS_OPEN, BusinessCalendar, calendar_for
 from centralino.config.loader import Analysis, analyse
 from centralino.config.model import (
@@ -77,6 +79,7 @@ __all__ = [
     "load",
     "loads",
     "number_time_zone",
+    "tenant_flows",
 ]
 
 DEMO_CONFIG: Path = Path(__file__).with_name("demo.yaml")

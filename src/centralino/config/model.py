@@ -2,7 +2,8 @@
 
 One YAML file describes a whole installation: tenants (the client companies of
 an outsourcer, or just one company), their phone numbers, business hours,
-skills, queues, agents and web users. Later issues add IVR flows and more.
+skills, queues, agents, web users and IVR flows (kept as plain data here:
+the IVR package validates flow bodies, see ``centralino.config.flows``).
 
 The models are pydantic so that shape errors (unknown keys, wrong types) come
 back with a location path, which the loader maps to file:line:column. Rules that
@@ -14,14 +15,17 @@ matches rows by them, which is what makes applying the same file twice a no-op.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Interval = Annotated[str, Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")]
 """An opening interval of one weekday in the number's time zone, e.g. "08:00-12:00"."""
 
-Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+"""Names of tenants, skills, queues and flows: the natural keys ``config apply`` matches by."""
+
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=NAME_PATTERN)]
 
 
 class Strict(BaseModel):
@@ -181,6 +185,7 @@ class Tenant(Strict):
     queues: list[Queue] = []
     agents: list[Agent] = []
     users: list[User] = []
+    flows: dict[str, Any] = {}  # IVR flow name -> flow, validated by centralino.ivr (see config.flows)
     recording: Annotated[str, Field(pattern=r"^(all|none|on-demand|\d{1,3}%)$")] = "none"
     recording_retention_days: Annotated[int, Field(ge=1)] = 90
 

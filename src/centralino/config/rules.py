@@ -13,6 +13,7 @@ countries (ISO 3166) and languages (ISO 639-1) with ``pycountry``, password hash
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from datetime import date
 from enum import StrEnum
@@ -24,6 +25,8 @@ import argon2
 import holidays
 import pycountry
 
+from centralino.config.flows import load_tenant_flows, transfer_target_problem
+from centralino.config.model import NAME_PATTERN
 from centralino.config.numbers import classify_number
 from centralino.config.source import DocPath, Positions, format_path
 from centralino.core.errors import Problem
@@ -37,6 +40,7 @@ class Severity(StrEnum):
 
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_NAME = re.compile(NAME_PATTERN)
 
 
 def check_data(data: Any, positions: Positions | None = None, filename: str | None = None) -> list[Problem]:
@@ -181,6 +185,7 @@ class _Tenant:
         self.extensions: dict[str, DocPath] = {}
         self.users: dict[str, tuple[DocPath, str | None]] = {}
         self.hours = self.t.get("business_hours") if isinstance(self.t.get("business_hours"), dict) else {}
+        self.flow_section = self.t.get("flows") if isinstance(self.t.get("flows"), dict) else {}
 
     def check(self) -> None:
         self.settings()
@@ -195,6 +200,7 @@ class _Tenant:
         linked: dict[str, DocPath] = {}
         for index, agent in _items(self.t, "agents"):
             self.agent(agent, (*self.path, "agents", index), linked)
+        self.flows()
 
     def settings(self) -> None:
         country = _text(self.t, "country")
@@ -311,6 +317,8 @@ class _Tenant:
             self.c.report((*path, "route"), f"a '{kind}' route needs a target", f"add 'target:' with {what}")
         elif kind == "queue" and isinstance(target, str):
             self.refer(target, self.queues, target_path, "queue", "queues")
+        elif kind == "ivr" and isinstance(target, str):
+            self.refer(target, self.flow_section, target_path, "IVR flow", "flows")
         elif kind == "agent" and isinstance(target, str):
             self.refer(target, self.extensions, target_path, "agent extension", "agents")
         elif kind == "echo" and target:
@@ -389,3 +397,28 @@ class _Tenant:
                               f"({self.c.where(linked[username])})", "one user logs in as one agent")
             else:
                 linked[username] = user_path
+
+    def flows(self) -> None:
+        """The IVR loader's problems of each flow, then what the flows name in this tenant."""
+        root = (*self.path, "flows")
+        for name, body in self.flow_section.items():
+            if not _NAME.match(name):
+                self.c.report((*root, name), f"'{name}' is not a valid flow name",
+                              "names use lowercase letters, digits, '_', '.' and '-'", key=True)
+            languages = body.get("languages") if isinstance(body, dict) else None
+            for index, code in enumerate(languages if isinstance(languages, list) else []):
+                if isinstance(code, str):
+                    self.language(code, (*root, name, "languages", index))
+        _, problems, references = load_tenant_flows(self.flow_section, root, self.c.positions,
+                                                    self.c.filename)
+        self.c.problems.extend(problems)
+        defined = {"queue": (self.queues, "queue", "queues"), "skill": (self.skills, "skill", "skills"),
+                   "hours": (self.hours, "business-hours set", "business_hours")}
+        for ref in references:
+            if ref.kind in defined:
+                known, what, where = defined[ref.kind]
+                self.refer(ref.name, known, ref.path, what, where, key=ref.kind == "skill")
+            elif ref.kind == "transfer":
+                wrong = transfer_target_problem(ref.name)
+                if wrong is not None:
+                    self.c.report(ref.path, *wrong)
