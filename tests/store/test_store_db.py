@@ -71,7 +71,7 @@ def test_upgrade_matches_the_models(database_url: str) -> None:
         assert db.current_revision() is None
         assert not db.is_up_to_date()
         db.upgrade()
-        assert db.current_revision() == db.head_revision() == "0001"
+        assert db.current_revision() == db.head_revision() is not None
         db.upgrade()  # a second upgrade has nothing to do
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
