@@ -13,7 +13,8 @@ from centralino.sip.authenticator import Authenticator, Ha1s, StaticCredentials
 from centralino.sip.location import InMemoryBindingStore
 from centralino.sip.message import Request, Response, parse_message
 from centralino.sip.registrar import Registrar, RegistrarConfig, Removed, Saved, options_probe
-from centralino.sip.transaction import Address
+from centralino.sip.transaction import Address, Deliver, Send, TimedOut
+from centralino.sip.transaction_layer import TransactionLayer
 
 DOMAIN = "acme.example.com"
 PHONE = Address("UDP", "198.51.100.20", 40312)  # the NAT's public side
@@ -268,3 +269,38 @@ def test_config_checks_its_limits() -> None:
         RegistrarConfig(min_expires=600, default_expires=300)
     with pytest.raises(ValueError, match="max_contacts"):
         RegistrarConfig(max_contacts=0)
+
+
+def test_keepalive_round_trip_through_the_transaction_layer() -> None:
+    """How a TU drives probes: options_probe -> send_request -> response or Timer F -> mark_*."""
+    layer = TransactionLayer(rng=random.Random(4))
+    local = Address("UDP", "203.0.113.1", 5060)
+    registrar = Registrar(config=RegistrarConfig(keepalive_interval=30))
+    registrar.handle_register(register("<sip:a@192.168.1.20>", "<sip:b@192.168.1.21>", expires=3600),
+                              PHONE, 0)
+    sent: dict[str, tuple[str, str]] = {}
+    outputs = []
+    for i, binding in enumerate(registrar.due_probes(30)):
+        probe = options_probe(binding, local, branch=layer.new_branch(), tag=layer.new_tag(),
+                              call_id=f"probe-{i}")
+        _, out = layer.send_request(probe, binding.source, 30)
+        sent[probe.call_id] = (binding.aor, binding.contact)
+        outputs += out
+    sends = [o for o in outputs if isinstance(o, Send)]
+    assert len(sends) == 2 and all(s.destination == PHONE for s in sends)
+    # Contact a answers (even a 405 proves it is alive); contact b never does.
+    first = sends[0].message
+    assert isinstance(first, Request)
+    answered = layer.receive(bytes(first.make_response(405, to_tag="x")), PHONE, 30.1)
+    for output in answered:
+        if isinstance(output, Deliver) and isinstance(output.message, Response):
+            registrar.mark_reachable(*sent[output.message.call_id], 30.1)
+    timed_out: list[TimedOut] = []
+    t = 30.1
+    while (deadline := layer.get_timer()) is not None and deadline < 100:
+        t = deadline
+        timed_out += [o for o in layer.handle_timer(t) if isinstance(o, TimedOut)]
+    for output in timed_out:
+        registrar.mark_unreachable(*sent[output.request.call_id], t)
+    assert [o.request.call_id for o in timed_out] == ["probe-1"]
+    assert [b.contact for b in registrar.lookup(AOR)] == [sent["probe-0"][1]]
