@@ -1,12 +1,12 @@
-"""The demo flow of number 100, driven on a fake clock."""
+"""The demo flow of number 100 (flow 'main' of the demo configuration), driven on a fake clock."""
 
 from __future__ import annotations
 
-from importlib.resources import files
+from functools import cache
 
-import yaml
-from ivr_harness import Driver, load_text
+from ivr_harness import Driver
 
+from centralino import config
 from centralino.calls.commands import Answer, Collect, Hangup, Play
 from centralino.ivr.actions import (
     AgentConnected,
@@ -20,15 +20,16 @@ from centralino.ivr.flow import Flow
 from centralino.ivr.services import StaticServices
 from centralino.ivr.trace import FlowTrace
 
-DEMO = (files("centralino.ivr") / "flows" / "demo.yaml").read_text(encoding="utf-8")
 CUSTOMER = {"id": "c-42", "account": "12345678", "pin": "4321", "phone": "+48600000001",
             "name": "Anna Nowak", "balance": "123.45", "currency": "PLN"}
 
 
+@cache
 def demo() -> Flow:
-    flows, problems = load_text(DEMO, "demo.yaml")
+    """The flow as the server gets it; flows are immutable, so tests may share one."""
+    problems = config.check(config.DEMO_CONFIG)
     assert problems == [], "\n".join(map(str, problems))
-    return flows["demo"]
+    return config.tenant_flows(config.load(config.DEMO_CONFIG), "demo")["main"]
 
 
 def services(announcements: dict[str, str] | None = None) -> StaticServices:
@@ -38,7 +39,8 @@ def services(announcements: dict[str, str] | None = None) -> StaticServices:
 def test_demo_loads_without_problems_and_offers_six_languages() -> None:
     flow = demo()
     assert flow.languages == ("en", "pl", "it", "es", "de", "sq")
-    assert yaml.safe_load(DEMO)["demo"]["nodes"]["choose_language"]["choices"]["2"] == "pl"
+    assert flow.name == "main" and flow.start == "answer"
+    assert config.load().tenants[0].flows["main"]["nodes"]["choose_language"]["choices"]["2"] == "pl"
 
 
 def test_polish_caller_identified_by_account_and_pin_reaches_support_in_polish() -> None:

@@ -229,14 +229,13 @@ def test_nothing_to_load() -> None:
 
 
 def test_references_for_the_config_loader_to_check() -> None:
-    from importlib.resources import files
-
+    from centralino.config import DEMO_CONFIG
     from centralino.ivr.checks import Reference, references
 
-    data = yaml.safe_load((files("centralino.ivr") / "flows" / "demo.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))["tenants"][0]["flows"]
     flows, _ = load_flows(data)
-    refs = references(flows, {"demo": ("tenants", 0, "flows", "demo")})
+    refs = references(flows, {"main": ("tenants", 0, "flows", "main")})
     assert {(r.kind, r.name) for r in refs} == {
         ("queue", "support"), ("queue", "billing"), ("queue", "sales"), ("skill", "support"),
         ("mailbox", "demo")}
-    assert Reference("queue", "sales", ("tenants", 0, "flows", "demo", "nodes", "sales", "queue")) in refs
+    assert Reference("queue", "sales", ("tenants", 0, "flows", "main", "nodes", "sales", "queue")) in refs
