@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from centralino.sip.location import Binding, InMemoryBindingStore, LocationService
 from centralino.sip.transaction import Address
@@ -96,3 +98,28 @@ def test_binding_helpers() -> None:
     assert b.uri.port == 5062 and b.priority == 1.0
     with pytest.raises(ValueError, match="keep-alive"):
         LocationService(keepalive_interval=0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["put", "remove", "expire"]), st.integers(0, 5),
+                          st.floats(0, 500, allow_nan=False)), max_size=60))
+def test_deadlines_always_match_the_bindings(ops: list[tuple[str, int, float]]) -> None:
+    """Whatever the order of puts, removals and expiries, the deadline is the earliest expiry."""
+    loc = LocationService(keepalive_interval=None)
+    model: dict[str, float] = {}
+    now = 0.0
+    for op, index, value in ops:
+        contact = f"sip:p{index}@192.0.2.1"
+        if op == "put":
+            loc.put(binding(contact, now + value + 1), now)
+            model[contact] = now + value + 1
+        elif op == "remove":
+            loc.remove("1001@acme", contact)
+            model.pop(contact, None)
+        else:
+            now += value
+            gone = {b.contact for b in loc.expire(now)}
+            assert gone == {c for c, t in model.items() if t <= now}
+            model = {c: t for c, t in model.items() if t > now}
+        assert loc.next_deadline() == min(model.values(), default=None)
+        assert {b.contact: b.expires_at for b in loc.all()} == model

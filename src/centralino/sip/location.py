@@ -186,16 +186,14 @@ class LocationService:
 
     def expire(self, now: float) -> list[Binding]:
         """Remove and return the bindings whose time is up (``expires_at <= now``)."""
+        index = self._deadlines.bisect_left((now, _PROBE + 1))
+        due = [d for d in self._deadlines.islice(0, index) if d[1] == _EXPIRE]
         gone: list[Binding] = []
-        while self._deadlines:
-            index = self._deadlines.bisect_left((now, _PROBE + 1))
-            due = [d for d in self._deadlines.islice(0, index) if d[1] == _EXPIRE]
-            if not due:
-                break
-            for _, _, aor, contact in due:
-                binding = self.remove(aor, contact)
-                if binding is not None:
-                    gone.append(binding)
+        for entry in due:
+            self._deadlines.discard(entry)
+            binding = self.remove(entry[2], entry[3])
+            if binding is not None:
+                gone.append(binding)
         return gone
 
     def due_probes(self, now: float) -> list[Binding]:
@@ -209,12 +207,15 @@ class LocationService:
         index = self._deadlines.bisect_left((now, _PROBE + 1))
         due = [d for d in self._deadlines.islice(0, index) if d[1] == _PROBE]
         out: list[Binding] = []
-        for _, _, aor, contact in due:
-            key = (aor, contact)
-            reach = self._reach[key]
+        for entry in due:
+            key = (entry[2], entry[3])
+            reach = self._reach.get(key)
+            if reach is None:
+                self._deadlines.discard(entry)
+                continue
             reach.probes_sent += 1
             self._schedule_probe(key, reach, now + self.keepalive_interval)
-            binding = self.get(aor, contact)
+            binding = self.get(*key)
             if binding is not None:
                 out.append(binding)
         return out
