@@ -181,8 +181,8 @@ class Engine:
         out = []
         for due, _, kind, obj, gen in sorted(self._timers, key=lambda t: (t[0], t[1])):
             if self._timer_valid(kind, obj, gen):
-                subject = obj[0] if isinstance(obj, tuple) else obj
-                out.append((due, names[kind], subject.id if hasattr(subject, "id") else str(subject)))
+                subject = obj[0] if kind == _RULE else obj.contact if kind == _RING else obj
+                out.append((due, names[kind], subject.id))
         return out
 
     def audit(self) -> list[str]:
@@ -731,8 +731,12 @@ class Engine:
 
     def _on_voicemail(self, event: ev.VoicemailRequested, now: float) -> None:
         c = self._contact(event, event.contact)
-        if c is not None:
-            self._leave(c, Target(TargetKind.voicemail), "caller asked for voicemail", now)
+        if c is None:
+            return
+        if c.state is ContactState.connected:
+            self._refuse(event, f"contact {c.id} is already connected to agent {c.agent.id if c.agent else '?'}")
+            return
+        self._leave(c, Target(TargetKind.voicemail), "caller asked for voicemail", now)
 
     def _on_callback_answered(self, event: ev.CallbackAnswered, now: float) -> None:
         c = self._contact(event, event.contact)
@@ -784,7 +788,10 @@ class Engine:
         self._transition(a, AgentInput.logout, now, "logged out")
         for pool in a.pools:
             pool.eligible.discard(a.id)
-            pool.queue.members.pop(a.id, None)
+        for name in a.spec.queues:
+            q = self._queues.get(name)
+            if q is not None:
+                q.members.pop(a.id, None)
         a.pools = []
         if offer is not None and not offer.agents:
             c = offer.contact
