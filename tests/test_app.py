@@ -81,3 +81,23 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert any("DEMO MODE" in m for m in messages)
     assert "centralino stopped" in messages
     assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+
+
+def test_log_lines_carry_the_bound_context() -> None:
+    import io
+    import logging
+
+    from centralino import logs
+
+    stream = io.StringIO()
+    logs.configure("debug", stream=stream)
+    try:
+        with logs.log_context(tenant="acme", call_id="c-1"):
+            logging.getLogger("centralino.test").info("offered %s", "q1", extra={"queue": "support"})
+        logging.getLogger("centralino.test").debug("after")
+    finally:
+        logs.configure("warning")
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert (first["message"], first["level"], first["logger"]) == ("offered q1", "info", "centralino.test")
+    assert (first["tenant"], first["call_id"], first["queue"]) == ("acme", "c-1", "support")
+    assert "tenant" not in second and second["level"] == "debug"

@@ -91,7 +91,20 @@ class JsonFormatter(logging.Formatter):
 
 
 class _Handler(logging.StreamHandler[TextIO]):
-    """Ours, so ``configure`` can find and replace it."""
+    """Ours, so ``configure`` can find and replace it.
+
+    Without an explicit stream it writes to whatever ``sys.stderr`` is at each record, so a
+    CLI runner or test harness that swaps stderr does not leave it writing to a closed file.
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__(stream or sys.stderr)
+        self._follow_stderr = stream is None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._follow_stderr:
+            self.stream = sys.stderr
+        super().emit(record)
 
 
 def configure(level: str | int | None = None, stream: TextIO | None = None) -> int:
@@ -101,7 +114,7 @@ def configure(level: str | int | None = None, stream: TextIO | None = None) -> i
     CLI can reconfigure without stacking handlers.
     """
     numeric = parse_level(level)
-    handler = _Handler(stream or sys.stderr)
+    handler = _Handler(stream)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -31,7 +31,7 @@ from centralino.api.security import new_token
 from centralino.store.db import Database
 from centralino.store.models import ApiToken, User
 
-EXAMPLES = 8
+EXAMPLES = 6
 CONFIG = SchemathesisConfig.from_dict(
     {"phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}}}
 )
