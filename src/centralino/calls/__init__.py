@@ -9,6 +9,7 @@ from centralino.calls.commands import (
     Bridge,
     Collect,
     Command,
+    Echo,
     Hangup,
     Hold,
     Play,
@@ -37,7 +38,7 @@ from centralino.calls.events import (
 
 __all__ = [
     "Answer", "Answered", "Bridge", "Bridged", "CallEvent", "CallOffered", "Collect", "Command",
-    "DigitsReceived", "Failed", "Hangup", "Held", "Hold", "HungUp", "Play", "PlaybackFinished",
+    "DigitsReceived", "Echo", "Failed", "Hangup", "Held", "Hold", "HungUp", "Play", "PlaybackFinished",
     "Reject", "Resume", "Resumed", "Ring", "Ringing", "StartRecording", "StopPlayback",
     "StopRecording", "Timeout", "Transfer",
 ]

@@ -72,6 +72,13 @@ class Bridge(Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Echo(Command):
+    """Send the leg's received audio (and DTMF) straight back: the echo test number."""
+
+    kind: ClassVar[str] = "echo"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Hold(Command):
     kind: ClassVar[str] = "hold"
 
