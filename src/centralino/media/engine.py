@@ -37,7 +37,6 @@ from centralino.media.jitter import JitterBuffer
 from centralino.media.mixer import MonitorMode, monitor
 from centralino.media.player import Playback, PromptCache
 from centralino.media.recorder import WavRecorder
-from centralino.media.rtp import RtpPacket
 from centralino.media.session import PortRange, RtpSession
 from centralino.media.stats import LegStats
 
@@ -45,6 +44,7 @@ __all__ = ["LocalMediaEngine", "MediaAddress", "MediaEngine"]
 
 log = logging.getLogger(__name__)
 TICK = 0.02
+_RTCP_TICKS = 250  # 5 s between a leg's RTCP reports, legs staggered over the ticks
 _SILENCE = np.zeros(160, np.int16)
 
 
@@ -124,6 +124,8 @@ class LocalMediaEngine:
         self._legs: dict[str, _Leg] = {}
         self._count = 0
         self._playing: set[_Leg] = set()
+        self._attention: set[_Leg] = set()  # legs with DTMF to send, digits to collect or a recording
+        self._rtcp_slots: list[set[_Leg]] = [set() for _ in range(_RTCP_TICKS)]  # report on tick % 250
         self._monitors: list[_Monitor] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._start = 0.0
@@ -166,7 +168,8 @@ class LocalMediaEngine:
         session = RtpSession(leg, self.host, self.rng, self.cname)
         port = await session.open(self.ports)
         session.on_rtp = self._on_rtp
-        self._legs[leg] = _Leg(leg, session, self._count)
+        state = self._legs[leg] = _Leg(leg, session, self._count)
+        self._rtcp_slots[self._count % _RTCP_TICKS].add(state)
         self._count += 1
         return MediaAddress(self.host, port)
 
@@ -199,15 +202,16 @@ class LocalMediaEngine:
         self, leg: str, max_digits: int, first_timeout: float = 5.0, inter_timeout: float = 3.0,
         terminator: str = "#",
     ) -> None:
-        self._leg(leg).collector = DigitCollector(
-            max_digits, self._now(), first_timeout, inter_timeout, terminator
-        )
+        state = self._leg(leg)
+        state.collector = DigitCollector(max_digits, self._now(), first_timeout, inter_timeout, terminator)
+        self._attention.add(state)
 
     def send_dtmf(self, leg: str, keys: str) -> None:
         state = self._leg(leg)
         for key in keys:
             frames = dtmf_frames(key)
             state.dtmf_out.extend((frame, i) for i, frame in enumerate(frames))
+        self._attention.add(state)
 
     def bridge(self, leg: str, other: str) -> None:
         a, b = self._leg(leg), self._leg(other)
@@ -229,6 +233,7 @@ class LocalMediaEngine:
             state.recorder.close(self._now())
         state.recorder = WavRecorder(Path(path), self._now(), stereo=stereo)
         state.heard = state.heard or JitterBuffer()
+        self._attention.add(state)
 
     def pause_recording(self, leg: str) -> None:
         if (recorder := self._leg(leg).recorder) is not None:
@@ -270,6 +275,8 @@ class LocalMediaEngine:
         self.stop_recording(leg)
         state.playback = None
         self._playing.discard(state)
+        self._attention.discard(state)
+        self._rtcp_slots[state.index % _RTCP_TICKS].discard(state)
         del self._legs[leg]
         state.session.close()
         return state.session.summary()
@@ -279,29 +286,34 @@ class LocalMediaEngine:
     def _now(self) -> float:
         return self._loop.time() if self._loop is not None else self.clock.monotonic()
 
-    def _on_rtp(self, session: RtpSession, packet: RtpPacket, now: float) -> None:
+    def _on_rtp(
+        self, session: RtpSession, payload_type: int, sequence: int, timestamp: int, ssrc: int,
+        marker: bool, payload: bytes, now: float,
+    ) -> None:
         leg = self._legs.get(session.leg)
         if leg is None:
             return
         peer = leg.peer
-        if packet.payload_type == session.dtmf_pt:
-            hit = session.dtmf.receive(packet.timestamp, packet.payload)
+        if payload_type == session.dtmf_pt:
+            hit = session.dtmf.receive(timestamp, payload)
             if hit is not None:
                 self._key(leg, hit.key, now)
             if peer is not None and peer.playback is None:
-                peer.session.relay(packet, packet.payload, now, peer.session.dtmf_pt)
+                peer.session.relay(ssrc, timestamp, marker, payload, now, peer.session.dtmf_pt)
             return
-        source = CODECS.get(packet.payload_type)
+        source = CODECS.get(payload_type)
         if source is None:
             return  # comfort noise and codecs we did not offer
         if leg.heard is not None:
-            leg.heard.push(packet.sequence, source.decode(packet.payload).tobytes())
+            leg.heard.push(sequence, source.decode(payload).tobytes())
         if leg.echo:
             out = session.codec
-            session.relay(packet, transcode(packet.payload, source, out), now, out.payload_type)
+            session.relay(ssrc, timestamp, marker, transcode(payload, source, out), now, out.payload_type)
         if peer is not None and peer.playback is None and not peer.mixed:
             out = peer.session.codec
-            peer.session.relay(packet, transcode(packet.payload, source, out), now, out.payload_type)
+            if out is not source:
+                payload = transcode(payload, source, out)
+            peer.session.relay(ssrc, timestamp, marker, payload, now, out.payload_type)
 
     def _key(self, leg: _Leg, key: str, now: float) -> None:
         if leg.playback is not None and leg.playback.key(key):
@@ -342,14 +354,17 @@ class LocalMediaEngine:
                 continue
             leg.session.send(frame, now)
             leg.last_played = frame
-        for leg in self._legs.values():
+        for leg in list(self._attention):  # only the few legs that need more than their frame
             if leg.dtmf_out:
                 self._send_dtmf_frame(leg, now)
             if leg.collector is not None:
                 self._expire(leg, now)
             if leg.recorder is not None:
                 self._record(leg, now)
-            if self.ticks % 250 == leg.index % 250 and leg.session.remote is not None:
+            if not leg.dtmf_out and leg.collector is None and leg.recorder is None:
+                self._attention.discard(leg)
+        for leg in list(self._rtcp_slots[self.ticks % _RTCP_TICKS]):
+            if leg.session.remote is not None:
                 leg.session.send_report(self.clock.now(), now)
         for m in self._monitors:
             self._mix(m, now)
