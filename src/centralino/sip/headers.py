@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 
 from centralino.sip import abnf
 from centralino.sip.errors import SipParseError
-from centralino.sip.uri import _split_hostport, format_params, parse_params
+from centralino.sip.uri import (
+    _FAST_HOSTPORT_TEXT,
+    _FAST_PARAMS_TEXT,
+    _fast_params,
+    _split_hostport,
+    format_params,
+    parse_params,
+)
 
 __all__ = [
     "COMPACT_FORMS",
@@ -96,8 +103,7 @@ _PRETTY = {
 }
 
 
-def canonical_name(name: str) -> str:
-    """Lower-case long form: ``"V"`` and ``"VIA"`` both become ``"via"``."""
+def _lower_long_form(name: str) -> str:
     low = name.lower()
     return COMPACT_FORMS.get(low, low)
 
@@ -106,11 +112,41 @@ def pretty_name(key: str) -> str:
     return _PRETTY.get(key) or "-".join(part.capitalize() for part in key.split("-"))
 
 
+# The spellings seen on the wire for the usual headers, mapped to their key: one dict
+# lookup instead of lower() + compact-form lookup per header line. Every entry is a
+# token, so the parser can skip the header-name check for these.
+_COMMON_HEADERS = (
+    *COMPACT_FORMS.values(),
+    *LIST_HEADERS,
+    "call-id", "cseq", "max-forwards", "user-agent", "server", "expires", "min-expires",
+    "authorization", "www-authenticate", "proxy-authenticate", "proxy-authorization",
+    "authentication-info", "date", "organization", "timestamp", "min-se", "subscription-state",
+    "replaces", "content-disposition", "mime-version", "rseq", "rack", "priority", "reply-to",
+    "retry-after", "p-charging-vector", "p-access-network-info", "diversion", "x-asterisk-hangupcause",
+)  # fmt: skip
+_KNOWN_NAMES: dict[str, str] = {}
+for _key in _COMMON_HEADERS:
+    _title = "-".join(part.capitalize() for part in _key.split("-"))
+    for _spelling in (_key, _key.upper(), pretty_name(_key), _title):
+        _KNOWN_NAMES[_spelling] = _lower_long_form(_spelling)
+for _short in COMPACT_FORMS:
+    _KNOWN_NAMES[_short] = _KNOWN_NAMES[_short.upper()] = COMPACT_FORMS[_short]
+del _key, _title, _spelling, _short
+
+
+def canonical_name(name: str) -> str:
+    """Lower-case long form: ``"V"`` and ``"VIA"`` both become ``"via"``."""
+    return _KNOWN_NAMES.get(name) or _lower_long_form(name)
+
+
 def split_list(value: str, *, keep_empty: bool = False) -> list[str]:
     """Split a list header on commas outside quotes and ``<...>``."""
     if "," not in value:
         stripped = value.strip(" \t")
         return [stripped] if stripped or keep_empty else []
+    if '"' not in value and "<" not in value:
+        out = [p.strip(" \t") for p in value.split(",")]
+        return out if keep_empty else [p for p in out if p]
     parts: list[str] = []
     start = 0
     in_quotes = False
@@ -143,29 +179,38 @@ class Headers:
     """Ordered multi-valued header fields, looked up case-insensitively and by compact form.
 
     Iteration yields ``(name, value)`` with the names as received. ``version``
-    changes on every mutation so messages can cache typed values safely.
+    changes on every mutation so messages can cache typed values safely. Lookups
+    go through an index of first values, rebuilt after a mutation when next needed.
     """
 
-    __slots__ = ("_items", "version")
+    __slots__ = ("_items", "version", "_first")
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
         self._items: list[tuple[str, str, str]] = [(n, canonical_name(n), v) for n, v in items]
         self.version = 0
+        self._first: dict[str, str] | None = None
 
     @classmethod
-    def _from_keyed(cls, items: list[tuple[str, str, str]]) -> Headers:
+    def _from_keyed(cls, items: list[tuple[str, str, str]], first: dict[str, str] | None = None) -> Headers:
         h = cls.__new__(cls)
         h._items = items
         h.version = 0
+        h._first = first
         return h
+
+    def _index(self) -> dict[str, str]:
+        first = self._first
+        if first is None:
+            first = self._first = {k: v for _, k, v in reversed(self._items)}
+        return first
+
+    def _changed(self) -> None:
+        self.version += 1
+        self._first = None
 
     def get(self, name: str) -> str | None:
         """First value of ``name`` (raw, unsplit), or None."""
-        key = canonical_name(name)
-        for _, k, v in self._items:
-            if k == key:
-                return v
-        return None
+        return self._index().get(_KNOWN_NAMES.get(name) or _lower_long_form(name))
 
     def get_lines(self, name: str) -> list[str]:
         """Every field value of ``name`` as received, one per header line."""
@@ -189,12 +234,12 @@ class Headers:
 
     def add(self, name: str, value: str) -> None:
         self._items.append((name, canonical_name(name), value))
-        self.version += 1
+        self._changed()
 
     def prepend(self, name: str, value: str) -> None:
         """Insert before every other field (a proxy's new top Via, a new Route)."""
         self._items.insert(0, (name, canonical_name(name), value))
-        self.version += 1
+        self._changed()
 
     def set(self, name: str, value: str) -> None:
         """Replace every value of ``name`` with one, keeping the first one's position."""
@@ -203,17 +248,17 @@ class Headers:
             if k == key:
                 self._items[i] = (n, k, value)
                 self._items[i + 1 :] = [t for t in self._items[i + 1 :] if t[1] != key]
-                self.version += 1
+                self._changed()
                 return
         self.add(name, value)
 
     def remove(self, name: str) -> None:
         key = canonical_name(name)
         self._items = [t for t in self._items if t[1] != key]
-        self.version += 1
+        self._changed()
 
     def copy(self) -> Headers:
-        return Headers._from_keyed(list(self._items))
+        return Headers._from_keyed(list(self._items), self._first)
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.get(name) is not None
@@ -238,6 +283,23 @@ _VIA = re.compile(
     r"[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*/[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*/[ \t]*"
     r"([A-Za-z0-9\-.!%*_+`'~]+)[ \t]+([^;]+)"
 )
+# The usual Via, written the one way every stack writes it; others take _VIA.
+_FAST_VIA = re.compile(rf"SIP/2\.0/([A-Za-z0-9\-.!%*_+`'~]+) {_FAST_HOSTPORT_TEXT}({_FAST_PARAMS_TEXT})")
+
+
+_FAST_CSEQ = re.compile(r"([0-9]{1,10}) ([A-Za-z0-9\-.!%*_+`'~]+)")
+
+
+def _fast_via_ok(text: str) -> bool:
+    """True when ``Via.parse(text)`` takes the fast path (so it cannot fail)."""
+    m = _FAST_VIA.fullmatch(text)
+    return m is not None and (m.group(3) is None or int(m.group(3)) <= 65535)
+
+
+def _fast_cseq_method(text: str) -> str | None:
+    """The method of a ``CSeq`` that ``CSeq.parse`` would accept as is, else None (parse it then)."""
+    m = _FAST_CSEQ.fullmatch(text)
+    return m.group(2) if m is not None and int(m.group(1)) < 2**31 else None
 
 
 @dataclass
@@ -252,6 +314,12 @@ class Via:
 
     @classmethod
     def parse(cls, text: str) -> Via:
+        m = _FAST_VIA.fullmatch(text)
+        if m is not None:
+            transport, host, port_text, param_text = m.groups()
+            port = int(port_text) if port_text is not None else None
+            if port is None or port <= 65535:
+                return cls(transport.upper(), host, port, _fast_params(param_text), "SIP/2.0")
         m = _VIA.match(text)
         if m is None:
             raise SipParseError(f"bad Via: {text[:60]!r}")

@@ -8,6 +8,14 @@ eagerly only what every receiver needs and what RFC 4475 says must be refused:
 the start line, Content-Length framing, the mandatory single-valued headers and
 Via/From/To/Contact syntax. Typed values are cached on the message until its
 headers change. Only ``SipParseError`` ever escapes.
+
+Speed matters (every call through the B2BUA parses and writes a dozen messages per
+leg), so the common shapes take fast paths: the header block is split with one
+``str.split`` when it has no folding or stray CR/LF, known header names map to their
+key with one dict lookup, and Via/From/To/Contact/URIs are matched by fast patterns
+that accept a subset of the grammar (the general code handles the rest). A message
+whose header lines were already in canonical form (``Name: value``) and whose
+headers were not changed since parsing is written back from its raw header block.
 """
 
 from __future__ import annotations
@@ -18,8 +26,26 @@ from typing import Any, TypeVar
 
 from centralino.sip import abnf
 from centralino.sip.errors import SipParseError
-from centralino.sip.headers import CSeq, Headers, Via, canonical_name, parse_int, split_list
-from centralino.sip.uri import URI, NameAddr
+from centralino.sip.framing import StreamFramer, split_multipart
+from centralino.sip.headers import (
+    _KNOWN_NAMES,
+    CSeq,
+    Headers,
+    Via,
+    _fast_cseq_method,
+    _fast_via_ok,
+    canonical_name,
+    parse_int,
+    split_list,
+)
+from centralino.sip.uri import URI, NameAddr, _fast_name_addr_ok
+from centralino.sip.validation import (
+    REASON_PHRASES,
+    error_response,
+    reason_phrase,
+    unsupported_options,
+    validate_request,
+)
 
 __all__ = [
     "REASON_PHRASES",
@@ -31,91 +57,11 @@ __all__ = [
     "parse_message",
     "reason_phrase",
     "split_multipart",
+    "unsupported_options",
     "validate_request",
 ]
 
 T = TypeVar("T")
-
-REASON_PHRASES: dict[int, str] = {
-    100: "Trying",
-    180: "Ringing",
-    181: "Call Is Being Forwarded",
-    182: "Queued",
-    183: "Session Progress",
-    199: "Early Dialog Terminated",
-    200: "OK",
-    202: "Accepted",
-    204: "No Notification",
-    300: "Multiple Choices",
-    301: "Moved Permanently",
-    302: "Moved Temporarily",
-    305: "Use Proxy",
-    380: "Alternative Service",
-    400: "Bad Request",
-    401: "Unauthorized",
-    402: "Payment Required",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    406: "Not Acceptable",
-    407: "Proxy Authentication Required",
-    408: "Request Timeout",
-    410: "Gone",
-    412: "Conditional Request Failed",
-    413: "Request Entity Too Large",
-    414: "Request-URI Too Long",
-    415: "Unsupported Media Type",
-    416: "Unsupported URI Scheme",
-    417: "Unknown Resource-Priority",
-    420: "Bad Extension",
-    421: "Extension Required",
-    422: "Session Interval Too Small",
-    423: "Interval Too Brief",
-    428: "Use Identity Header",
-    429: "Provide Referrer Identity",
-    433: "Anonymity Disallowed",
-    436: "Bad Identity-Info",
-    437: "Unsupported Certificate",
-    438: "Invalid Identity Header",
-    439: "First Hop Lacks Outbound Support",
-    440: "Max-Breadth Exceeded",
-    469: "Bad Info Package",
-    470: "Consent Needed",
-    480: "Temporarily Unavailable",
-    481: "Call/Transaction Does Not Exist",
-    482: "Loop Detected",
-    483: "Too Many Hops",
-    484: "Address Incomplete",
-    485: "Ambiguous",
-    486: "Busy Here",
-    487: "Request Terminated",
-    488: "Not Acceptable Here",
-    489: "Bad Event",
-    491: "Request Pending",
-    493: "Undecipherable",
-    494: "Security Agreement Required",
-    500: "Server Internal Error",
-    501: "Not Implemented",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Server Time-out",
-    505: "Version Not Supported",
-    513: "Message Too Large",
-    555: "Push Notification Service Not Supported",
-    580: "Precondition Failure",
-    600: "Busy Everywhere",
-    603: "Decline",
-    604: "Does Not Exist Anywhere",
-    606: "Not Acceptable",
-    607: "Unwanted",
-    608: "Rejected",
-}
-
-
-def reason_phrase(status: int) -> str:
-    """The RFC's phrase for ``status``, or a generic one for its class."""
-    return REASON_PHRASES.get(status) or REASON_PHRASES.get(status - status % 100, "Unknown")
-
 
 _SINGLE = ("from", "to", "call-id", "cseq", "max-forwards", "content-length")
 _REQUIRED = ("via", "from", "to", "call-id", "cseq")
@@ -123,29 +69,39 @@ _CALL_ID = re.compile(
     r"[A-Za-z0-9\-.!%*_+`'~()<>:\\\"/\[\]?{}]+(?:@[A-Za-z0-9\-.!%*_+`'~()<>:\\\"/\[\]?{}]+)?"
 )
 _VERSION = re.compile(r"[Ss][Ii][Pp]/\d{1,3}\.\d{1,3}")
+# Raw header block kept for writing back: (headers it belongs to, their version, bytes, body length).
+_Raw = tuple[Headers, int, bytes, int]
 
 
 class Message:
     """What requests and responses share: headers, body and the typed accessors."""
 
-    __slots__ = ("headers", "body", "version", "_cache", "_cache_version")
+    __slots__ = ("headers", "body", "version", "_cache", "_cache_for", "_cache_version", "_raw")
 
     def __init__(self, headers: Headers, body: bytes = b"", version: str = "SIP/2.0") -> None:
         self.headers = headers
         self.body = body
         self.version = version
         self._cache: dict[str, Any] = {}
+        self._cache_for = headers
         self._cache_version = headers.version
+        self._raw: _Raw | None = None
+
+    def _valid_cache(self) -> dict[str, Any]:
+        """The typed-value cache, emptied if the headers were changed or replaced since it was filled."""
+        headers = self.headers
+        if self._cache_version != headers.version or self._cache_for is not headers:
+            self._cache = {}
+            self._cache_for = headers
+            self._cache_version = headers.version
+        return self._cache
 
     def _typed(self, key: str, make: Callable[[], T]) -> T:
-        if self._cache_version != self.headers.version:
-            self._cache.clear()
-            self._cache_version = self.headers.version
+        cache = self._valid_cache()
         try:
-            value: T = self._cache[key]
+            value: T = cache[key]
         except KeyError:
-            value = make()
-            self._cache[key] = value
+            value = cache[key] = make()
         return value
 
     def _one(self, name: str) -> str:
@@ -157,7 +113,12 @@ class Message:
     @property
     def via(self) -> list[Via]:
         """Every Via value, top (most recent hop) first."""
-        return self._typed("via", self._parse_vias)
+        cache = self._valid_cache()
+        try:
+            value: list[Via] = cache["via"]
+        except KeyError:
+            value = cache["via"] = self._parse_vias()
+        return value
 
     def _parse_vias(self) -> list[Via]:
         out = []
@@ -187,15 +148,30 @@ class Message:
 
     @property
     def cseq(self) -> CSeq:
-        return self._typed("cseq", lambda: CSeq.parse(self._one("cseq")))
+        cache = self._valid_cache()
+        try:
+            value: CSeq = cache["cseq"]
+        except KeyError:
+            value = cache["cseq"] = CSeq.parse(self._one("cseq"))
+        return value
 
     @property
     def from_(self) -> NameAddr:
-        return self._typed("from", lambda: NameAddr.parse(self._one("from")))
+        cache = self._valid_cache()
+        try:
+            value: NameAddr = cache["from"]
+        except KeyError:
+            value = cache["from"] = NameAddr.parse(self._one("from"))
+        return value
 
     @property
     def to(self) -> NameAddr:
-        return self._typed("to", lambda: NameAddr.parse(self._one("to")))
+        cache = self._valid_cache()
+        try:
+            value: NameAddr = cache["to"]
+        except KeyError:
+            value = cache["to"] = NameAddr.parse(self._one("to"))
+        return value
 
     @property
     def contact(self) -> list[NameAddr]:
@@ -238,7 +214,7 @@ class Message:
                     continue
                 value = str(len(self.body))
                 length_written = True
-            parts += [name, ": ", value, "\r\n"]
+            parts.append(f"{name}: {value}\r\n")
         if not length_written:
             parts.append(f"Content-Length: {len(self.body)}\r\n")
         parts.append("\r\n")
@@ -248,8 +224,15 @@ class Message:
         raise NotImplementedError
 
     def __bytes__(self) -> bytes:
+        raw = self._raw
+        body = self.body
+        if raw is not None:
+            headers = self.headers
+            if raw[0] is headers and raw[1] == headers.version and raw[3] == len(body):
+                start = self._start_line().encode("utf-8", "surrogateescape")
+                return b"".join((start, b"\r\n", raw[2], b"\r\n", body))
         head = "".join([self._start_line(), "\r\n", *self._head_lines()])
-        return head.encode("utf-8", "surrogateescape") + self.body
+        return head.encode("utf-8", "surrogateescape") + body
 
 
 class Request(Message):
@@ -355,19 +338,68 @@ def _parse(data: bytes) -> Request | Response:
     lines = head.split("\r\n")
     first = lines[0]
     is_response = first[:4].upper() == "SIP/"
-    drop = None if is_response else 400
     try:
-        items = _header_items(lines)
-        headers = Headers._from_keyed(items)
-        body = _body(data, end + 4, headers)
+        headers, repeated, canonical = _read_headers(head, lines)
+        index = headers._index()
+        body = _body(data, end + 4, index, repeated)
         msg: Request | Response
         msg = _response(first, headers, body) if is_response else _request(first, headers, body)
-        _check_headers(msg)
+        _check_headers(msg, index, repeated)
     except SipParseError as err:
-        if err.status == 400 and drop is None:
+        if err.status == 400 and is_response:
             err.status = None
         raise
+    if canonical and index.get("content-length") == str(len(body)):
+        first_end = data.find(b"\r\n", start)
+        msg._raw = (headers, headers.version, data[first_end + 2 : end + 2], len(body))
     return msg
+
+
+def _read_headers(head: str, lines: list[str]) -> tuple[Headers, set[str], bool]:
+    """The header fields, the keys that occur more than once, and whether every line is canonical.
+
+    Canonical means ``Name: value`` exactly as the writer would print it, so the raw
+    block can be written back unchanged.
+    """
+    count = len(lines) - 1
+    if head.count("\r") != count or head.count("\n") != count or "\r\n " in head or "\r\n\t" in head:
+        items = _header_items(lines)  # folding or stray CR/LF: the general path
+        canonical = False
+    else:
+        items = []
+        append = items.append
+        canonical = True
+        known = _KNOWN_NAMES
+        for line in lines[1:]:
+            name, sep, value = line.partition(": ")
+            key = known.get(name)
+            if key is not None and sep:
+                stripped = value.strip(" \t")
+                if stripped is not value:  # str.strip returns the same object when nothing was stripped
+                    canonical = False
+            else:
+                name, key = _header_name(line)
+                stripped = line[line.find(":") + 1 :].strip(" \t")
+                if canonical and line != f"{name}: {stripped}":
+                    canonical = False
+            append((name, key, stripped))
+    first = {k: v for _, k, v in reversed(items)}
+    repeated: set[str] = set()
+    if len(first) != len(items):
+        seen: set[str] = set()
+        repeated = {k for _, k, _v in items if k in seen or seen.add(k)}
+    return Headers._from_keyed(items, first), repeated, canonical
+
+
+def _header_name(line: str) -> tuple[str, str]:
+    """Name and key of a header line whose name is not one of the usual spellings."""
+    colon = line.find(":")
+    if colon <= 0:
+        raise SipParseError(f"header line without a name: {line[:40]!r}")
+    name = line[:colon].rstrip(" \t")
+    if not abnf.TOKEN.fullmatch(name):
+        raise SipParseError(f"bad header name {name[:40]!r}")
+    return name, canonical_name(name)
 
 
 def _header_items(lines: list[str]) -> list[tuple[str, str, str]]:
@@ -381,23 +413,18 @@ def _header_items(lines: list[str]) -> list[tuple[str, str, str]]:
             name, key, value = items[-1]
             items[-1] = (name, key, (value + " " + line.strip(" \t")).strip(" "))
             continue
-        colon = line.find(":")
-        if colon <= 0:
-            raise SipParseError(f"header line without a name: {line[:40]!r}")
-        name = line[:colon].rstrip(" \t")
-        if not abnf.TOKEN.fullmatch(name):
-            raise SipParseError(f"bad header name {name[:40]!r}")
-        items.append((name, canonical_name(name), line[colon + 1 :].strip(" \t")))
+        name, key = _header_name(line)
+        items.append((name, key, line[line.find(":") + 1 :].strip(" \t")))
     return items
 
 
-def _body(data: bytes, offset: int, headers: Headers) -> bytes:
-    lengths = headers.get_lines("content-length")
-    if not lengths:
+def _body(data: bytes, offset: int, index: dict[str, str], repeated: set[str]) -> bytes:
+    text = index.get("content-length")
+    if text is None:
         return data[offset:]
-    if len(lengths) > 1:
+    if "content-length" in repeated:
         raise SipParseError("more than one Content-Length")
-    length = parse_int(lengths[0], "Content-Length", 2**31 - 1)
+    length = parse_int(text, "Content-Length", 2**31 - 1)
     if len(data) - offset < length:
         raise SipParseError(f"body shorter than Content-Length {length}")
     return data[offset : offset + length]
@@ -408,12 +435,13 @@ def _request(first: str, headers: Headers, body: bytes) -> Request:
     if len(parts) != 3 or not all(parts):
         raise SipParseError("request line is not METHOD SP Request-URI SP SIP-Version")
     method, uri_text, version = parts
-    if not abnf.TOKEN.fullmatch(method):
+    if method not in abnf.KNOWN_METHODS and not abnf.TOKEN.fullmatch(method):
         raise SipParseError(f"bad method {method[:30]!r}")
-    if not _VERSION.fullmatch(version):
-        raise SipParseError(f"bad SIP version {version[:20]!r}")
-    if version.upper() != "SIP/2.0":
-        raise SipParseError(f"SIP version {version} is not supported", 505)
+    if version != "SIP/2.0":
+        if not _VERSION.fullmatch(version):
+            raise SipParseError(f"bad SIP version {version[:20]!r}")
+        if version.upper() != "SIP/2.0":
+            raise SipParseError(f"SIP version {version} is not supported", 505)
     uri = URI.parse(uri_text)
     if uri.headers:
         raise SipParseError("headers are not allowed in a Request-URI")
@@ -432,176 +460,33 @@ def _response(first: str, headers: Headers, body: bytes) -> Response:
     return Response(int(code), reason, headers, body, "SIP/2.0")
 
 
-def _check_headers(msg: Request | Response) -> None:
-    headers = msg.headers
+def _check_headers(msg: Request | Response, index: dict[str, str], repeated: set[str]) -> None:
     for key in _REQUIRED:
-        if headers.get(key) is None:
+        if key not in index:
             raise SipParseError(f"missing {key} header")
     for key in _SINGLE:
-        if headers.count(key) > 1:
+        if key in repeated:
             raise SipParseError(f"more than one {key} header")
-    if not _CALL_ID.fullmatch(msg.call_id):
-        raise SipParseError(f"bad Call-ID {msg.call_id[:40]!r}")
-    cseq = msg.cseq
-    # Parse now so a bad Via or address is refused here, not deep in a transaction.
-    _ = (msg.via, msg.from_, msg.to, msg.contact, msg.max_forwards)
-    if isinstance(msg, Request) and cseq.method != msg.method:
+    call_id = index["call-id"]
+    if not _CALL_ID.fullmatch(call_id):
+        raise SipParseError(f"bad Call-ID {call_id[:40]!r}")
+    # Check now so a bad Via or address is refused here, not deep in a transaction. Values
+    # the fast patterns accept are built on first access; the rest are parsed (and cached) now.
+    cache = msg._cache
+    method = _fast_cseq_method(index["cseq"])
+    if method is None:
+        method = (cache.setdefault("cseq", CSeq.parse(index["cseq"]))).method
+    if "via" in repeated or "," in index["via"] or not _fast_via_ok(index["via"]):
+        cache["via"] = msg._parse_vias()
+    for key in ("from", "to"):
+        if not _fast_name_addr_ok(index[key]):
+            cache[key] = NameAddr.parse(index[key])
+    contact = index.get("contact")
+    if contact is not None and ("contact" in repeated or "," in contact or not _fast_name_addr_ok(contact)):
+        cache["contact"] = msg._name_addrs("contact")
+    max_forwards = index.get("max-forwards")
+    if max_forwards is not None:
+        cache["mf"] = parse_int(max_forwards, "Max-Forwards", 255)
+    if isinstance(msg, Request) and method != msg.method:
         unknown = msg.method not in abnf.KNOWN_METHODS
-        raise SipParseError(f"CSeq method {cseq.method} differs from {msg.method}", 501 if unknown else 400)
-
-
-_STREAM_LENGTH = re.compile(
-    rb"(?:^|\r\n)(?:content-length|l)[ \t]*:[ \t]*([0-9]{1,10})[ \t]*(?=\r\n|$)", re.I
-)
-
-
-class StreamFramer:
-    """Cuts a TCP/TLS byte stream into messages by Content-Length (RFC 3261 §18.3).
-
-    ``feed`` returns complete messages in order; RFC 5626 keep-alives come out as
-    ``PING`` (CRLFCRLF, answer with ``PONG``) and ``PONG`` (a lone CRLF). A framing
-    error raises ``SipParseError``: the stream is unrecoverable, close it.
-    """
-
-    PING = b"\r\n\r\n"
-    PONG = b"\r\n"
-
-    def __init__(self, max_message: int = 256 * 1024) -> None:
-        self._buf = bytearray()
-        self._max = max_message
-
-    def feed(self, data: bytes) -> list[bytes]:
-        buf = self._buf
-        buf += data
-        out: list[bytes] = []
-        while buf:
-            if buf[0] == 0x0D:
-                if buf.startswith(b"\r\n\r\n"):
-                    out.append(self.PING)
-                    del buf[:4]
-                    continue
-                if buf.startswith(b"\r\n") and (len(buf) == 2 or buf[2] != 0x0D):
-                    out.append(self.PONG)
-                    del buf[:2]
-                    continue
-                if len(buf) < 4 and b"\r\n\r\n".startswith(bytes(buf)):
-                    break  # the rest of a keep-alive is on its way
-            end = buf.find(b"\r\n\r\n")
-            if end < 0:
-                if len(buf) > self._max:
-                    raise SipParseError("headers larger than the stream limit", 413)
-                break
-            match = _STREAM_LENGTH.search(bytes(buf[:end]))
-            if match is None:
-                raise SipParseError("Content-Length is required on stream transports")
-            total = end + 4 + int(match.group(1))
-            if total > self._max:
-                raise SipParseError("message larger than the stream limit", 413)
-            if len(buf) < total:
-                break
-            out.append(bytes(buf[:total]))
-            del buf[:total]
-        return out
-
-    @property
-    def buffered(self) -> int:
-        return len(self._buf)
-
-
-def error_response(data: bytes, error: SipParseError) -> bytes | None:
-    """Best-effort bytes of the response ``error`` asks for, for a request that failed to parse.
-
-    Copies the raw Via, From, To, Call-ID and CSeq lines it can find; returns None
-    when the error says drop, the data is a response, or there is no Via to answer to.
-    """
-    if error.status is None or data.lstrip(b"\r\n")[:4].upper() == b"SIP/":
-        return None
-    end = data.find(b"\r\n\r\n")
-    head = data[: end if end >= 0 else len(data)].decode("utf-8", "surrogateescape")
-    keep = {"via": "Via", "from": "From", "to": "To", "call-id": "Call-ID", "cseq": "CSeq"}
-    lines: list[str] = []
-    for line in re.sub(r"\r\n[ \t]+", " ", head).split("\r\n")[1:]:
-        name, colon, value = line.partition(":")
-        key = canonical_name(name.strip(" \t"))
-        if colon and key in keep:
-            lines.append(f"{keep[key]}: {value.strip(' ')}")
-    if not any(line.startswith("Via:") for line in lines):
-        return None
-    reason = reason_phrase(error.status)
-    text = "\r\n".join([f"SIP/2.0 {error.status} {reason}", *lines, "Content-Length: 0", "", ""])
-    return text.encode("utf-8", "surrogateescape")
-
-
-def split_multipart(body: bytes, content_type: str) -> list[tuple[Headers, bytes]]:
-    """The parts of a ``multipart/*`` body (RFC 2046 §5.1), each as (headers, bytes).
-
-    Binary parts are returned untouched; only the delimiters are interpreted.
-    """
-    boundary = None
-    for param in content_type.split(";")[1:]:
-        name, _, value = param.partition("=")
-        if name.strip(" \t").lower() == "boundary":
-            boundary = value.strip(" \t").strip('"')
-    if not boundary:
-        raise SipParseError("multipart Content-Type without a boundary")
-    delimiter = b"--" + boundary.encode("utf-8", "surrogateescape")
-    pieces = (b"\r\n" + body).split(b"\r\n" + delimiter)
-    parts: list[tuple[Headers, bytes]] = []
-    for piece in pieces[1:]:
-        if piece.startswith(b"--"):
-            break
-        _, _, piece = piece.partition(b"\r\n")
-        head, sep, content = piece.partition(b"\r\n\r\n")
-        if not sep:
-            head, content = (b"", piece[2:]) if piece.startswith(b"\r\n") else (piece, b"")
-        items = []
-        for line in head.decode("utf-8", "surrogateescape").split("\r\n"):
-            name, colon, value = line.partition(":")
-            if colon:
-                items.append((name.strip(" \t"), value.strip(" \t")))
-        parts.append((Headers(items), content))
-    return parts
-
-
-def validate_request(
-    req: Request,
-    *,
-    supported: frozenset[str] = frozenset({"replaces", "timer", "100rel", "outbound", "path"}),
-    schemes: frozenset[str] = frozenset({"sip", "sips", "tel"}),
-    content_types: frozenset[str] = frozenset({"application/sdp", "multipart/mixed", "text/plain"}),
-    allowed_methods: frozenset[str] | None = None,
-    as_proxy: bool = False,
-) -> int | None:
-    """The response code a UAS must send before acting on ``req`` (RFC 3261 §8.2), or None.
-
-    Checks in the RFC's order: method (501/405), Request-URI scheme (416),
-    Require (420), body type and encoding (415), Accept for INVITE (406). With
-    ``as_proxy`` it answers Max-Forwards 0 with 483 and Proxy-Require with 420.
-    """
-    if req.method not in abnf.KNOWN_METHODS:
-        return 501
-    if allowed_methods is not None and req.method not in allowed_methods:
-        return 405
-    if as_proxy and req.max_forwards == 0 and req.method != "OPTIONS":
-        return 483
-    if req.uri.scheme not in schemes:
-        return 416
-    if req.method not in ("ACK", "CANCEL") and unsupported_options(req, supported, as_proxy=as_proxy):
-        return 420
-    if req.body and req.method != "ACK":
-        if req.content_type not in content_types:
-            return 415
-        if any(e.lower() != "identity" for e in req.headers.get_all("content-encoding")):
-            return 415
-    if req.method == "INVITE" and req.headers.get("accept") is not None:
-        accepted = {a.split(";", 1)[0].strip(" \t").lower() for a in req.headers.get_all("accept")}
-        if not accepted & {"application/sdp", "application/*", "*/*"}:
-            return 406
-    return None
-
-
-def unsupported_options(req: Request, supported: frozenset[str], *, as_proxy: bool = False) -> list[str]:
-    """Option tags of Require (and Proxy-Require for a proxy) not in ``supported``: the Unsupported list."""
-    tags = req.headers.get_all("require") + (req.headers.get_all("proxy-require") if as_proxy else [])
-    wanted = {s.lower() for s in supported}
-    return [t for t in tags if t.lower() not in wanted]
+        raise SipParseError(f"CSeq method {method} differs from {msg.method}", 501 if unknown else 400)

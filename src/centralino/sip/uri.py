@@ -8,6 +8,7 @@ and re-escaped on output, so ``URI.parse(str(u)) == u`` and comparison follows
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from centralino.sip import abnf
@@ -23,6 +24,47 @@ _HEADER_OK = _UNRESERVED + "[]/?:+$"
 _SIP_SCHEMES = ("sip", "sips")
 # Parameters that, when present in one SIP URI only, make two URIs differ (§19.1.4).
 _MUST_MATCH = ("user", "ttl", "method", "maddr", "transport")
+
+# Fast paths. Each pattern accepts a strict subset of what the general code accepts
+# (no escapes, no quoted-pairs, no optional whitespace) and yields the same value;
+# anything else takes the general path, which has the last word on errors. All are
+# runs of character classes with distinct delimiters, so matching stays linear.
+_TOKEN = r"A-Za-z0-9\-.!%*_+`'~"
+# A parameter value: a word without quote or backslash, or a quoted string without
+# quoted-pairs or ';' (so that splitting the parameters on ';' is exact).
+_FAST_VALUE = rf"""(?:[{_TOKEN}()<>:/\[\]?{{}}]+|"[^"\\;]*")"""
+_FAST_PARAMS_TEXT = rf"(?:;[{_TOKEN}]+(?:={_FAST_VALUE})?)*"
+_FAST_HOSTPORT_TEXT = r"([A-Za-z0-9][A-Za-z0-9\-.]*)(?::([0-9]{1,5}))?"
+_URI_PARAM = r"[A-Za-z0-9\-_.!~*'()\[\]/:&+$]+"
+_FAST_PARAMS = re.compile(_FAST_PARAMS_TEXT)
+_FAST_SIP_URI = re.compile(
+    rf"(sips?):(?:([A-Za-z0-9\-_.!~*'()&=+$,;?/]+)@)?{_FAST_HOSTPORT_TEXT}((?:;{_URI_PARAM}(?:={_URI_PARAM})?)*)"
+)
+_FAST_NAME_ADDR = re.compile(
+    rf"""(?:"([^"\\]*)"[ \t]*|([{_TOKEN}]+(?: [{_TOKEN}]+)*)[ \t]*)?<([^>]*)>({_FAST_PARAMS_TEXT})"""
+)
+
+
+def _fast_params(text: str) -> dict[str, str | None]:
+    """``;a=b;c`` already matched by a fast pattern: split it, lower-casing the names."""
+    params: dict[str, str | None] = {}
+    if text:
+        for part in text[1:].split(";"):
+            name, eq, value = part.partition("=")
+            params[name.lower()] = value if eq else None
+    return params
+
+
+def _fast_uri_ok(text: str) -> bool:
+    """True when ``URI.parse(text)`` takes the fast path (so it cannot fail)."""
+    m = _FAST_SIP_URI.fullmatch(text)
+    return m is not None and (m.group(4) is None or int(m.group(4)) <= 65535)
+
+
+def _fast_name_addr_ok(text: str) -> bool:
+    """True when ``NameAddr.parse(text)`` takes the fast path all the way (so it cannot fail)."""
+    m = _FAST_NAME_ADDR.fullmatch(text)
+    return m is not None and _fast_uri_ok(m.group(3))
 
 
 @dataclass
@@ -41,6 +83,12 @@ class URI:
     @classmethod
     def parse(cls, text: str) -> URI:
         """Parse one URI (no surrounding ``<>`` or whitespace allowed)."""
+        m = _FAST_SIP_URI.fullmatch(text)
+        if m is not None:
+            scheme, user, host, port_text, param_text = m.groups()
+            port = int(port_text) if port_text is not None else None
+            if port is None or port <= 65535:
+                return cls(scheme, user, None, host, port, _fast_params(param_text), {})
         colon = text.find(":")
         if colon <= 0 or not abnf.SCHEME.fullmatch(text, 0, colon):
             raise SipParseError(f"not a URI: {text[:60]!r}")
@@ -157,6 +205,8 @@ def _split_hostport(hostport: str, text: str) -> tuple[str, int | None]:
 
 def _split_quoted(text: str, sep: str) -> list[str]:
     """Split on ``sep`` outside double quotes (backslash escapes honoured)."""
+    if '"' not in text:
+        return text.split(sep)
     parts: list[str] = []
     start = 0
     i = 0
@@ -186,6 +236,8 @@ def parse_params(text: str) -> dict[str, str | None]:
 
     Values keep their quotes when quoted, so they re-serialize unchanged.
     """
+    if _FAST_PARAMS.fullmatch(text):
+        return _fast_params(text)
     params: dict[str, str | None] = {}
     if not text.strip():
         return params
@@ -269,6 +321,11 @@ class NameAddr:
         text = text.strip(" \t")
         if text == "*":
             return cls.star()
+        m = _FAST_NAME_ADDR.fullmatch(text)
+        if m is not None:
+            quoted, words, uri_text, param_text = m.groups()
+            display = quoted if quoted is not None else words
+            return cls(display, URI.parse(uri_text), _fast_params(param_text))
         lt = _find_unquoted(text, "<")
         if lt < 0:
             # addr-spec: parameters belong to the header, so the URI can't hold ; ? or ,
@@ -319,6 +376,8 @@ def _quoted_end(text: str) -> int:
 
 
 def _find_unquoted(text: str, char: str) -> int:
+    if '"' not in text:
+        return text.find(char)
     in_quotes = False
     i = 0
     n = len(text)
