@@ -8,6 +8,10 @@ Real-world codes are checked against libraries, not hand lists: phone numbers wi
 ``phonenumbers``, time zones with ``zoneinfo``, holiday calendars with ``holidays``,
 countries (ISO 3166) and languages (ISO 639-1) with ``pycountry``, password hashes with
 ``argon2``.
+
+IVR flows are validated by the IVR package's loader (``centralino.config.flows`` runs it with
+the file's positions); here its problems join the others, and what the flows name (queues,
+skills, business-hours sets, transfer targets) is checked against the tenant.
 """
 
 from __future__ import annotations
