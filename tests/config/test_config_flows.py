@@ -252,3 +252,15 @@ def test_flows_of_a_config_built_in_code() -> None:
 @pytest.mark.parametrize("target", ["+48221234567", "1001", "sip:desk@10.0.0.5", "sips:helpdesk@example.com"])
 def test_transfer_targets_a_call_can_reach_are_accepted(target: str) -> None:
     assert check_text(center(f'nodes: {{start: {{type: transfer, target: "{target}"}}}}\n')) == []
+
+
+def test_numbers_written_with_plus_or_leading_zero_stay_as_written_in_flows() -> None:
+    config = loads(center("""\
+        nodes:
+          start: {type: set, vars: {account: 0123, count: 5, code: +39}, next: out}
+          out: {type: transfer, target: +48221234567}
+        """), "center.yaml")
+    flow = tenant_flows(config, "t")["main"]
+    assert dict(flow.nodes["start"].vars) == {"account": "0123", "count": 5, "code": "+39"}
+    assert flow.nodes["out"].target == "+48221234567"
+    assert loads(dump(config)) == config

@@ -10,7 +10,10 @@ Scalars are resolved by PyYAML's own safe constructor, except where the schema e
 there the scalar's source text is kept, so ``number: 0100`` stays "0100" (not octal 64),
 ``number: +48221234567`` keeps its "+", and ``holidays: NO`` is Norway, not ``False``.
 The caller says where text is expected by passing a schema hint down the tree
-(see ``centralino.config.loader``). Merge keys (``<<: *defaults``) are honoured.
+(see ``centralino.config.loader``). Where the schema says nothing (plain data such as IVR
+flows, hint None or Any), an integer written with a leading "+" or "0" is kept as written
+too: ``target: +48221234567`` and ``account: 0123`` are phone numbers and digit strings, not
+48221234567 and octal 83. Merge keys (``<<: *defaults``) are honoured.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ DocPath = tuple[str | int, ...]
 """Where a value is inside the document: mapping keys and list indexes from the root."""
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
+INT_TAG = "tag:yaml.org,2002:int"
 TEXT_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
              "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:str"}
 
@@ -145,6 +149,8 @@ class _Converter:
     def _scalar(self, node: ScalarNode, hint: Any) -> Any:
         if self.wants_text(hint) and node.tag in TEXT_TAGS:
             return node.value
+        if (hint is None or hint is Any) and node.tag == INT_TAG and _written_as_digits(node.value):
+            return node.value
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
@@ -200,6 +206,12 @@ class _Converter:
         line, column = _mark(node)
         self.problems.append(Problem(message=message, file=self.filename, line=line, column=column,
                                      hint=hint))
+
+
+def _written_as_digits(text: str) -> bool:
+    """``+48221234567`` or ``0123``: an int to YAML, a phone number or digit string to people."""
+    digits = text[1:] if text.startswith("+") else text
+    return digits.isdigit() and (text.startswith("+") or (len(text) > 1 and text.startswith("0")))
 
 
 def _mark(node: Node) -> tuple[int, int]:
