@@ -50,7 +50,8 @@ from centralino.acd import (
 
 QUEUES = [
     QueueSpec("sales", strategy=Strategy.longest_idle, ring_timeout=8, wrapup=3, announce_every=10,
-              max_wait=120, steps=(WaitStep(after=15, drop_language=True), WaitStep(after=40, overflow_to="all"))),
+              max_wait=120,
+              steps=(WaitStep(after=15, drop_language=True), WaitStep(after=40, overflow_to="all"))),
     QueueSpec("all", strategy=Strategy.ring_all, ring_timeout=6, wrapup=0, join_when_empty=True,
               leave_when_empty=False, max_callers=6, fallback=Target(TargetKind.queue, "sales")),
     QueueSpec("vip", strategy=Strategy.random, priority=2, skills={"vip": 1}, ring_timeout=5, wrapup=2,
@@ -151,7 +152,8 @@ class AcdMachine(RuleBasedStateMachine):
         if cid is None:
             return
         event = {
-            "abandon": ContactAbandoned(cid), "end": CallEnded(cid), "callback": CallbackRequested(cid, "+200"),
+            "abandon": ContactAbandoned(cid), "end": CallEnded(cid),
+            "callback": CallbackRequested(cid, "+200"),
             "voicemail": VoicemailRequested(cid), "cb-answer": CallbackAnswered(cid),
             "cb-fail": CallbackFailed(cid, "busy"),
         }[what]

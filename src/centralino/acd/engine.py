@@ -41,6 +41,7 @@ from centralino.acd.decisions import (
 from centralino.acd.estimate import ErrorSummary, HandleTime, position_ewt
 from centralino.acd.model import (
     AgentSpec,
+    Contact,
     Offer,
     OverflowWhen,
     QueueSpec,
@@ -95,6 +96,8 @@ class Engine:
         self._offer_ids = itertools.count(1)
         self._order = itertools.count()
         self._out: list[Decision] = []
+        self._widest_memo: dict[tuple[Any, ...], Requirements] = {}
+        self._merge_memo: dict[tuple[Any, ...], Requirements] = {}
         self.journal = journal
         self._handlers: dict[type, Callable[[Any, float], None]] = {
             ev.ContactArrived: self._on_arrived,
@@ -257,10 +260,22 @@ class Engine:
                          self._rng)
 
     def _widest(self, c: ContactRuntime) -> Requirements:
-        req = c.requirements
-        for step in c.queue.spec.steps[c.step:]:
-            if step.overflow_to is None:
-                req = req.widened(step)
+        """The requirements after every remaining widening step (memoized: specs never change)."""
+        key = (c.queue.name, c.requirements.signature(), c.step)
+        req = self._widest_memo.get(key)
+        if req is None:
+            req = c.requirements
+            for step in c.queue.spec.steps[c.step:]:
+                if step.overflow_to is None:
+                    req = req.widened(step)
+            self._widest_memo[key] = req
+        return req
+
+    def _base_requirements(self, q: QueueRuntime, contact: Contact) -> Requirements:
+        key = (q.name, contact.requirements.signature())
+        req = self._merge_memo.get(key)
+        if req is None:
+            req = self._merge_memo[key] = q.spec.requirements.merged(contact.requirements)
         return req
 
     def _staffed(self, c: ContactRuntime) -> bool:
@@ -463,7 +478,7 @@ class Engine:
             nq = self._queues[target.name or ""]
             c.queue, c.visited, c.queue_gen, c.step = nq, (*c.visited, nq.name), c.queue_gen + 1, 0
             c.key = self._key(c.contact.arrived, c.contact.priority, nq)
-            c.requirements = nq.spec.requirements.merged(c.contact.requirements)
+            c.requirements = self._base_requirements(nq, c.contact)
             c.joined, c.state, c.declined = now, ContactState.scheduled, None
             self._join(c, now)
         else:
@@ -671,7 +686,7 @@ class Engine:
             self._refuse(event, f"contact {contact.id!r} {why}")
             return
         c = ContactRuntime(contact, q, self._key(contact.arrived, contact.priority, q), next(self._cseq),
-                           q.spec.requirements.merged(contact.requirements), now, callback=contact.callback,
+                           self._base_requirements(q, contact), now, callback=contact.callback,
                            visited=(q.name,))
         self._contacts[contact.id] = c
         q.offered += 1
@@ -734,7 +749,8 @@ class Engine:
         if c is None:
             return
         if c.state is ContactState.connected:
-            self._refuse(event, f"contact {c.id} is already connected to agent {c.agent.id if c.agent else '?'}")
+            who = c.agent.id if c.agent else "?"
+            self._refuse(event, f"contact {c.id} is already connected to agent {who}")
             return
         self._leave(c, Target(TargetKind.voicemail), "caller asked for voicemail", now)
 

@@ -118,14 +118,16 @@ class Requirements:
     skills: Mapping[str, int] = field(default_factory=dict)
     language: str | None = None
     tier: Tier | None = None
+    _signature: tuple[Any, ...] = field(init=False, repr=False, compare=False, default=())
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "skills", _frozen(self.skills))
         object.__setattr__(self, "tier", Tier(self.tier) if self.tier is not None else None)
+        object.__setattr__(self, "_signature", (tuple(sorted(self.skills.items())), self.language, self.tier))
 
-    def signature(self) -> tuple[tuple[tuple[str, int], ...], str | None, Tier | None]:
+    def signature(self) -> tuple[Any, ...]:
         """A hashable key: contacts with the same signature share a pool of agents."""
-        return (tuple(sorted(self.skills.items())), self.language, self.tier)
+        return self._signature
 
     def merged(self, other: Requirements) -> Requirements:
         """Both sets of requirements (the higher level wins; ``other``'s language first)."""
@@ -250,7 +252,7 @@ def spec_to_dict(value: Any) -> Any:
     from dataclasses import fields, is_dataclass
 
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: spec_to_dict(getattr(value, f.name)) for f in fields(value)}
+        return {f.name: spec_to_dict(getattr(value, f.name)) for f in fields(value) if f.init}
     if isinstance(value, StrEnum):
         return value.value
     if isinstance(value, Mapping):
