@@ -70,6 +70,10 @@ class UaConfig:
     rtp_host: str | None = None
     # Media port for a leg; None: even ports from 20000 up (no socket is opened here).
     rtp_port: Callable[[str], int] | None = None
+    # Our session description for a leg, from its id and the peer's offer (b"" when we make the
+    # offer: outbound INVITEs); None from the hook means the built-in G.711 answer/offer. A switch
+    # uses it to put its media relay's port in the SDP, a signalling-only B2BUA to pass SDP through.
+    session: Callable[[str, bytes], bytes | None] | None = None
 
 
 @dataclass
@@ -96,6 +100,7 @@ class Leg:
     ring_deadline: float | None = None
     ack: Request | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    remote_sdp: bytes = b""  # the peer's latest session description (offer or answer)
 
 
 def uri_address(uri: URI, default_transport: str = "UDP") -> Address:
@@ -131,6 +136,7 @@ class UserAgent:
         self._awaiting_ack: set[str] = set()
         self._ringing: set[str] = set()
         self._next_rtp = 20000
+        self.allowed_methods: tuple[str, ...] = ALLOWED_METHODS  # a subclass may speak more
 
     def attach(self, layer: TransactionLayer, local: Address) -> None:
         self.layer = layer
@@ -193,16 +199,17 @@ class UserAgent:
         return self._layer.send_response(response, now, key)
 
     def _capabilities(self) -> tuple[tuple[str, str], ...]:
-        return (("Allow", ", ".join(ALLOWED_METHODS)), ("Accept", ACCEPT),
+        return (("Allow", ", ".join(self.allowed_methods)), ("Accept", ACCEPT),
                 ("Supported", ", ".join(sorted(SUPPORTED))))
 
     def _on_request(self, req: Request, source: Address, key: TxKey, now: float) -> list[LayerOutput]:
         code = validate_request(req, supported=SUPPORTED, schemes=frozenset({"sip", "sips"}),
-                                content_types=frozenset({ACCEPT}), allowed_methods=frozenset(ALLOWED_METHODS))
+                                content_types=frozenset({ACCEPT}),
+                                allowed_methods=frozenset(self.allowed_methods))
         if code is not None:
             extra: tuple[tuple[str, str], ...] = ()
             if code in (405, 501):
-                extra = (("Allow", ", ".join(ALLOWED_METHODS)),)
+                extra = (("Allow", ", ".join(self.allowed_methods)),)
             elif code == 420:
                 extra = (("Unsupported", ", ".join(req.headers.get_all("Require"))),)
             elif code == 415:
@@ -230,9 +237,13 @@ class UserAgent:
             return out
         if req.method == "INVITE":  # re-INVITE (session refresh, hold): same session, same answer
             ok = leg.ok
-            body = ok.body if ok is not None else b""
+            body = ok.body if ok is not None else (leg.invite.body if leg.outbound else b"")
+            if req.body.strip():
+                leg.remote_sdp = req.body
+                if self.config.session is not None:
+                    body = self.config.session(leg.id, req.body) or body
             return self._send_2xx(leg, req, key, body, now)
-        return self._respond(req, key, 405, now, headers=(("Allow", ", ".join(ALLOWED_METHODS)),))
+        return self._respond(req, key, 405, now, headers=(("Allow", ", ".join(self.allowed_methods)),))
 
     def _offer(self, req: Request, source: Address, key: TxKey, now: float) -> list[LayerOutput]:
         if not req.contact:
@@ -240,7 +251,8 @@ class UserAgent:
             return self._respond(req, key, 400, now, headers=(("Warning", warning),))
         tx = self._layer.transactions.get(key)
         leg = Leg(id=new_id(self.clock.now(), self.rng), invite=req, tx=key,
-                  reply_to=tx.destination if tx is not None else source, local_tag=self._layer.new_tag())
+                  reply_to=tx.destination if tx is not None else source, local_tag=self._layer.new_tag(),
+                  remote_sdp=req.body)
         self.legs[leg.id] = leg
         self._by_tx[key] = leg
         caller, dialled = req.from_.uri, req.uri
@@ -277,7 +289,8 @@ class UserAgent:
         host = self.config.rtp_host or self.local.host
         port = self.config.rtp_port(leg.id) if self.config.rtp_port else self._allocate_rtp()
         try:
-            body = answer_sdp(leg.invite.body, host, port, session_id=self.rng.getrandbits(31))
+            hooked = self.config.session(leg.id, leg.invite.body) if self.config.session else None
+            body = hooked or answer_sdp(leg.invite.body, host, port, session_id=self.rng.getrandbits(31))
         except SipParseError as exc:
             log.info("call %s: %s", leg.invite.call_id, exc)
             out = self._respond(leg.invite, leg.tx, 488, now, to_tag=leg.local_tag,
@@ -316,7 +329,7 @@ class UserAgent:
         leg.state = "confirmed"
         if leg.bye_pending:
             return self._send_bye(leg, now)
-        if leg.ok.cseq.seq == leg.invite.cseq.seq:
+        if leg.ok.cseq.seq == leg.invite.cseq.seq and not leg.outbound:
             self._emit(Answered(at=self.clock.now(), leg=leg.id))
         return []
 
@@ -380,9 +393,11 @@ class UserAgent:
         host = self._host()
         user = command.caller_id or "centralino"
         from_ = NameAddr(None, URI("sip", user=user, host=host, port=self.local.port), {"tag": local_tag})
-        port = self.config.rtp_port(command.leg) if self.config.rtp_port else self._allocate_rtp()
-        offer = bytes(sdp.make_offer(self.config.rtp_host or self.local.host, port,
-                                     session_id=self.rng.getrandbits(31)))
+        offer = self.config.session(command.leg, b"") if self.config.session else None
+        if offer is None:
+            port = self.config.rtp_port(command.leg) if self.config.rtp_port else self._allocate_rtp()
+            offer = bytes(sdp.make_offer(self.config.rtp_host or self.local.host, port,
+                                         session_id=self.rng.getrandbits(31)))
         invite = new_request(
             "INVITE", target, via=self._via(destination), from_=from_,
             call_id=f"{self.rng.getrandbits(64):016x}@{host}", contact=self._contact(destination.transport),
@@ -411,6 +426,7 @@ class UserAgent:
         if leg.dialog is None:
             leg.dialog = Dialog.as_uac(leg.invite, response)
             self._by_dialog[leg.dialog.id] = leg
+            leg.remote_sdp = response.body
         if leg.ack is None:
             leg.ack = leg.dialog.create_request("ACK", via=self._via(leg.reply_to), cseq=leg.invite.cseq.seq,
                                                 user_agent=self.config.user_agent)

@@ -1,0 +1,254 @@
+"""``SwitchAgent``: the user agent a switch needs, on top of ``sip.ua.UserAgent``, sans-I/O.
+
+The base UA sets calls up and tears them down. A switch also changes calls
+while they last, so this subclass adds the in-dialog requests for that:
+
+* **Hold and resume** (RFC 3264 §8.4, RFC 6337 §5.3): a re-INVITE carrying our
+  last session description with the direction changed (``sendonly`` to hold,
+  ``sendrecv`` to resume) and the origin's version incremented; the 2xx is
+  ACKed (§13.2.2.4, again for each retransmission) and gives ``Held`` or
+  ``Resumed``. A failure (491 glare, 488) is logged and changes nothing.
+* **Blind transfer by REFER** (RFC 3515): ``refer(leg, target)`` sends REFER
+  with Refer-To; the peer reports progress in NOTIFYs with a ``message/sipfrag``
+  body (RFC 3515 §2.4.5), and a 2xx final status there ends our leg with a BYE,
+  as the transferor does in RFC 5589 §6.1.
+* **INFO** with ``application/dtmf-relay`` or ``application/dtmf`` (what phones
+  send when RFC 4733 is off): 200 and ``DigitsReceived``.
+* **UPDATE** (RFC 3311) and re-INVITEs from the peer: answered with our session
+  description through ``UaConfig.session`` (the base UA does the re-INVITE).
+
+No I/O and no clock reads beyond the injected clock: the endpoint drives it
+exactly like the base UA.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from centralino.calls.commands import Command, Hold, Resume, Transfer
+from centralino.calls.events import CallEvent, DigitsReceived, Held, Resumed
+from centralino.core.clock import Clock
+from centralino.sip import sdp
+from centralino.sip.dialog import DialogId
+from centralino.sip.errors import SipParseError
+from centralino.sip.message import Request, Response
+from centralino.sip.transaction import Deliver, Terminated, TimedOut, TransportFailed, TxKey
+from centralino.sip.transaction_layer import LayerOutput
+from centralino.sip.ua import ALLOWED_METHODS, Leg, UaConfig, UserAgent, uri_address
+
+__all__ = ["Progress", "SwitchAgent", "with_direction"]
+
+log = logging.getLogger(__name__)
+
+_SIGNAL = re.compile(r"^\s*signal\s*=\s*([0-9A-Da-d*#])", re.IGNORECASE | re.MULTILINE)
+_SIPFRAG = re.compile(rb"^SIP/2\.0\s+(\d{3})")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Progress(Command):
+    """Send a provisional response (180 Ringing) on an inbound leg not yet answered.
+
+    Not part of the engines' vocabulary: a B2BUA uses it to pass the callee's
+    ringing back to the caller.
+    """
+
+    code: int = 180
+    kind: ClassVar[str] = "progress"
+
+
+def with_direction(body: bytes, direction: str, version: int) -> bytes:
+    """``body`` (an SDP) with every audio stream's direction set and the origin version ``version``."""
+    description = sdp.SessionDescription.parse(body)
+    description.origin.session_version = version
+    for media in description.media:
+        media.attributes = [(n, v) for n, v in media.attributes
+                            if n not in ("sendrecv", "sendonly", "recvonly", "inactive")]
+        media.attributes.append((direction, None))
+    return bytes(description)
+
+
+class SwitchAgent(UserAgent):
+    """``UserAgent`` plus hold/resume re-INVITEs, REFER, INFO digits and UPDATE."""
+
+    def __init__(
+        self,
+        *,
+        on_event: Callable[[CallEvent], None] | None = None,
+        config: UaConfig | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__(on_event=on_event, config=config, clock=clock, rng=rng)
+        self.allowed_methods = (*ALLOWED_METHODS, "INFO", "NOTIFY", "UPDATE")
+        self._pending: dict[TxKey, tuple[str, str, Request]] = {}  # tx -> (leg, purpose, request)
+        self._acks: dict[TxKey, Request] = {}
+        self._local_sdp: dict[str, bytes] = {}
+        self._versions: dict[str, int] = {}
+        self._referred: set[str] = set()
+
+    # ---- commands ------------------------------------------------------------------------------
+
+    def command(self, command: Command, now: float) -> list[LayerOutput]:
+        if isinstance(command, (Hold, Resume)):
+            leg = self.legs.get(command.leg)
+            if leg is None or leg.dialog is None or leg.state != "confirmed":
+                log.info("hold/resume of leg %s ignored: not an established call", command.leg)
+                return []
+            purpose = "hold" if isinstance(command, Hold) else "resume"
+            return self._reinvite(leg, "sendonly" if purpose == "hold" else "sendrecv", purpose, now)
+        if isinstance(command, Progress):
+            leg = self.legs.get(command.leg)
+            if leg is None or leg.outbound or leg.state != "offered":
+                return []
+            response = leg.invite.make_response(command.code, to_tag=leg.local_tag)
+            response.headers.add("Contact", self._contact(leg.reply_to.transport))
+            return self._layer.send_response(response, now, leg.tx)
+        if isinstance(command, Transfer) and command.attended_with is None:
+            return self.refer(command.leg, command.target, now)  # the switch resolved the target
+        return super().command(command, now)
+
+    def local_sdp(self, leg: Leg) -> bytes:
+        """The session description we last gave this leg's peer."""
+        if leg.id in self._local_sdp:
+            return self._local_sdp[leg.id]
+        if not leg.outbound and leg.ok is not None:
+            return leg.ok.body
+        return leg.invite.body
+
+    def _reinvite(self, leg: Leg, direction: str, purpose: str, now: float) -> list[LayerOutput]:
+        assert leg.dialog is not None
+        current = self.local_sdp(leg)
+        try:
+            seen = sdp.SessionDescription.parse(current).origin.session_version
+            version = max(self._versions.get(leg.id, 0), seen)
+            body = with_direction(current, direction, version + 1)
+        except SipParseError as exc:
+            log.warning("leg %s: cannot re-offer our SDP (%s)", leg.id, exc)
+            return []
+        self._versions[leg.id] = version + 1
+        self._local_sdp[leg.id] = body
+        destination = uri_address(leg.dialog.next_hop(), leg.reply_to.transport)
+        invite = leg.dialog.create_request(
+            "INVITE", via=self._via(destination), contact=self._contact(destination.transport), body=body,
+            content_type="application/sdp", user_agent=self.config.user_agent)
+        key, out = self._layer.send_request(invite, destination, now)
+        if key is not None:
+            self._pending[key] = (leg.id, purpose, invite)
+        return out
+
+    def refer(self, leg_id: str, target: str, now: float) -> list[LayerOutput]:
+        """Blind transfer: ask the peer of ``leg_id`` to call ``target`` itself (RFC 3515)."""
+        leg = self.legs.get(leg_id)
+        if leg is None or leg.dialog is None or leg.state != "confirmed":
+            return []
+        destination = uri_address(leg.dialog.next_hop(), leg.reply_to.transport)
+        refer = leg.dialog.create_request(
+            "REFER", via=self._via(destination), contact=self._contact(destination.transport),
+            user_agent=self.config.user_agent)
+        refer.headers.add("Refer-To", f"<{target}>")
+        refer.headers.add("Referred-By", str(leg.dialog.local.uri).join("<>"))
+        key, out = self._layer.send_request(refer, destination, now)
+        if key is not None:
+            self._pending[key] = (leg.id, "refer", refer)
+            self._referred.add(leg.id)
+        return out
+
+    # ---- layer outputs -------------------------------------------------------------------------
+
+    def on_output(self, output: LayerOutput, now: float) -> list[LayerOutput]:
+        if isinstance(output, Deliver) and isinstance(output.message, Response) and output.transaction:
+            pending = self._pending.get(output.transaction)
+            if pending is not None:
+                return self._on_pending_response(output.transaction, pending, output.message, now)
+        elif isinstance(output, Terminated):
+            self._pending.pop(output.transaction, None)
+            self._acks.pop(output.transaction, None)
+        elif isinstance(output, (TimedOut, TransportFailed)) and output.transaction in self._pending:
+            leg_id, purpose, _ = self._pending.pop(output.transaction)
+            log.info("leg %s: %s got no answer (%s)", leg_id, purpose, type(output).__name__)
+            return []
+        return super().on_output(output, now)
+
+    def _on_pending_response(self, key: TxKey, pending: tuple[str, str, Request], response: Response,
+                             now: float) -> list[LayerOutput]:
+        leg_id, purpose, request = pending
+        leg = self.legs.get(leg_id)
+        if response.status < 200:
+            return []
+        if purpose == "refer":
+            if response.status >= 300:
+                self._referred.discard(leg_id)
+                log.info("leg %s: REFER refused with %s %s", leg_id, response.status, response.reason)
+            return []
+        if response.status >= 300:
+            log.info("leg %s: %s re-INVITE refused with %s", leg_id, purpose, response.status)
+            return []
+        if leg is None or leg.dialog is None:
+            return []
+        out: list[LayerOutput] = []
+        ack = self._acks.get(key)
+        first = ack is None
+        if ack is None:
+            ack = self._acks[key] = leg.dialog.create_request(
+                "ACK", via=self._via(leg.reply_to), cseq=request.cseq.seq, user_agent=self.config.user_agent)
+        hop = uri_address(leg.dialog.next_hop(), leg.reply_to.transport)
+        _, sent = self._layer.send_request(ack, hop, now)
+        out += sent
+        if first:
+            if response.body.strip():
+                leg.remote_sdp = response.body  # the switch re-reads it on Held/Resumed
+            event = Held if purpose == "hold" else Resumed
+            self._emit(event(at=self.clock.now(), leg=leg.id))
+        return out
+
+    # ---- requests inside a dialog --------------------------------------------------------------
+
+    def _in_dialog(self, req: Request, key: TxKey, now: float) -> list[LayerOutput]:
+        if req.method not in ("INFO", "NOTIFY", "UPDATE"):
+            return super()._in_dialog(req, key, now)
+        leg = self._by_dialog.get(DialogId(req.call_id, req.to.tag or "", req.from_.tag or ""))
+        if leg is None or leg.dialog is None or not leg.dialog.accepts(req):
+            return self._respond(req, key, 481, now)
+        if req.method == "INFO":
+            return self._on_info(leg, req, key, now)
+        if req.method == "NOTIFY":
+            return self._on_notify(leg, req, key, now)
+        body = b""
+        if req.body.strip():  # UPDATE with an offer: answer it like a re-INVITE
+            leg.remote_sdp = req.body
+            hooked = self.config.session(leg.id, req.body) if self.config.session else None
+            body = hooked or self.local_sdp(leg)
+        return self._respond(req, key, 200, now, body=body)
+
+    def _on_info(self, leg: Leg, req: Request, key: TxKey, now: float) -> list[LayerOutput]:
+        kind = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        text = req.body.decode("utf-8", "replace")
+        digit: str | None = None
+        if kind == "application/dtmf-relay":
+            match = _SIGNAL.search(text)
+            digit = match.group(1).upper() if match else None
+        elif kind == "application/dtmf" and text.strip():
+            digit = text.strip()[:1].upper()
+        out = self._respond(req, key, 200, now)
+        if digit is not None:
+            self._emit(DigitsReceived(at=self.clock.now(), leg=leg.id, digits=digit))
+        return out
+
+    def _on_notify(self, leg: Leg, req: Request, key: TxKey, now: float) -> list[LayerOutput]:
+        out = self._respond(req, key, 200, now)
+        event = (req.headers.get("Event") or "").split(";")[0].strip().lower()
+        match = _SIPFRAG.match(req.body.strip())
+        if event == "refer" and match and leg.id in self._referred:
+            status = int(match.group(1))
+            if 200 <= status < 300:  # the transfer target answered: we leave the call (RFC 5589 §6.1)
+                self._referred.discard(leg.id)
+                out += self._hangup(leg, now, by="local", cause="transferred")
+            elif status >= 300:
+                self._referred.discard(leg.id)
+                log.info("leg %s: transfer target answered %s; the call stays with us", leg.id, status)
+        return out
