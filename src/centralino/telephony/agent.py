@@ -14,6 +14,8 @@ while they last, so this subclass adds the in-dialog requests for that:
   as the transferor does in RFC 5589 §6.1.
 * **INFO** with ``application/dtmf-relay`` or ``application/dtmf`` (what phones
   send when RFC 4733 is off): 200 and ``DigitsReceived``.
+* **REGISTER**, when a ``Registrar`` is given: handed to it (RFC 3261 §10.3),
+  its binding changes flushed to its store.
 * **UPDATE** (RFC 3311) and re-INVITEs from the peer: answered with our session
   description through ``UaConfig.session`` (the base UA does the re-INVITE).
 
@@ -37,6 +39,7 @@ from centralino.sip import sdp
 from centralino.sip.dialog import DialogId
 from centralino.sip.errors import SipParseError
 from centralino.sip.message import Request, Response
+from centralino.sip.registrar import Registrar
 from centralino.sip.transaction import Deliver, Terminated, TimedOut, TransportFailed, TxKey
 from centralino.sip.transaction_layer import LayerOutput
 from centralino.sip.ua import ALLOWED_METHODS, Leg, UaConfig, UserAgent, uri_address
@@ -82,9 +85,13 @@ class SwitchAgent(UserAgent):
         config: UaConfig | None = None,
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        registrar: Registrar | None = None,
     ) -> None:
         super().__init__(on_event=on_event, config=config, clock=clock, rng=rng)
+        self.registrar = registrar
         self.allowed_methods = (*ALLOWED_METHODS, "INFO", "NOTIFY", "UPDATE")
+        if registrar is not None:
+            self.allowed_methods += ("REGISTER",)
         self._pending: dict[TxKey, tuple[str, str, Request]] = {}  # tx -> (leg, purpose, request)
         self._acks: dict[TxKey, Request] = {}
         self._local_sdp: dict[str, bytes] = {}
@@ -161,6 +168,13 @@ class SwitchAgent(UserAgent):
     # ---- layer outputs -------------------------------------------------------------------------
 
     def on_output(self, output: LayerOutput, now: float) -> list[LayerOutput]:
+        if (isinstance(output, Deliver) and isinstance(output.message, Request) and self.registrar is not None
+                and output.message.method == "REGISTER" and output.source and output.transaction):
+            # Registrations are the registrar's (epoch times: bindings outlive restarts).
+            response = self.registrar.handle_register(output.message, output.source, self.clock.now())
+            self.registrar.flush()
+            response.headers.add("Server", self.config.user_agent)
+            return self._layer.send_response(response, now, output.transaction)
         if isinstance(output, Deliver) and isinstance(output.message, Response) and output.transaction:
             pending = self._pending.get(output.transaction)
             if pending is not None:

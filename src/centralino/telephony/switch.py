@@ -60,6 +60,7 @@ from centralino.sip import sdp
 from centralino.sip.endpoint import SipEndpoint
 from centralino.sip.errors import SipParseError
 from centralino.sip.ratelimit import RateLimitConfig
+from centralino.sip.registrar import Registrar
 from centralino.sip.timers import TimerConfig
 from centralino.sip.ua import UaConfig
 from centralino.telephony.agent import Progress, SwitchAgent
@@ -101,23 +102,29 @@ class Switch:
         rng: random.Random | None = None,
         timers: TimerConfig | None = None,
         rate_limit: RateLimitConfig | None = None,
+        registrar: Registrar | None = None,
+        domains: tuple[str, ...] = (),
     ) -> None:
         self.config = config or SwitchConfig()
-        self.resolver = resolver or TargetResolver()
+        self.registrar = registrar
+        self.resolver = resolver or TargetResolver(locate=registrar.lookup if registrar else None,
+                                                   domains=domains)
         self.handler = handler
         self.clock = clock or SystemClock()
         self.rng = rng or random.Random()
         self.media: MediaEngine | None = None
         self.legs: dict[str, SwitchLeg] = {}
         self.ended: dict[str, SwitchLeg] = {}  # last legs that ended, for call records (bounded)
-        self.agent = SwitchAgent(on_event=self._on_sip_event, clock=self.clock, rng=self.rng,
-                                 config=UaConfig(user_agent=self.config.user_agent, session=self._session))
+        self.agent = SwitchAgent(
+            on_event=self._on_sip_event, clock=self.clock, rng=self.rng, registrar=registrar,
+            config=UaConfig(user_agent=self.config.user_agent, session=self._session))
         self.endpoint = SipEndpoint(self.config.bind, self.config.port, self.agent, tcp=self.config.tcp,
                                     timers=timers, rate_limit=rate_limit, rng=self.rng)
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._pairs: dict[str, str] = {}  # signalling-only mode: leg -> the leg whose SDP it gets
         self._transfers: dict[str, str] = {}  # new leg ringing the target -> the leg being transferred
+        self._expiry: asyncio.TimerHandle | None = None
 
     # ---- lifecycle -----------------------------------------------------------------------------
 
@@ -128,8 +135,22 @@ class Switch:
         self.media = media
         await self.endpoint.start()
         self._worker = asyncio.get_running_loop().create_task(self._serve(), name="switch")
+        self._expire_registrations()
+
+    def _expire_registrations(self) -> None:
+        """Drop expired bindings, then sleep until the next expiry (checked at least once a minute)."""
+        if self.registrar is None:
+            return
+        now = self.clock.now()
+        self.registrar.expire(now)
+        self.registrar.flush()
+        deadline = self.registrar.next_deadline()
+        delay = 60.0 if deadline is None else min(60.0, max(0.05, deadline - now))
+        self._expiry = asyncio.get_running_loop().call_later(delay, self._expire_registrations)
 
     async def stop(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
         for leg in list(self.legs.values()):
             if leg.state != "ended":
                 self.endpoint.command(Hangup(leg=leg.id, cause="shutdown"))
