@@ -23,6 +23,12 @@ PUBLIC = {
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
     ("POST", "/api/v1/auth/login"),
+    # Page shells: they redirect to /login without a session; their data comes from the API.
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("GET", "/desktop"),
+    ("GET", "/wallboard"),
+    ("GET", "/admin/config"),
 }
 
 V1 = "/api/v1"
@@ -47,6 +53,31 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("PATCH", f"{V1}/customers/{{customer_id}}"): ALL,
     ("DELETE", f"{V1}/customers/{{customer_id}}"): READERS,
     ("POST", f"{V1}/customers/{{customer_id}}/verify-pin"): ALL,
+    ("GET", f"{V1}/customers/{{customer_id}}/timeline"): ALL,
+    # Live operations (api/routes/live.py): agents act on their own calls, supervisors on any.
+    ("GET", f"{V1}/live/me"): ALL,
+    ("PUT", f"{V1}/live/me/phone"): ALL,
+    ("PUT", f"{V1}/live/me/state"): ALL,
+    ("GET", f"{V1}/live/queues"): ALL,
+    ("GET", f"{V1}/live/announcement"): ALL,
+    ("GET", f"{V1}/live/agents"): READERS,
+    ("PUT", f"{V1}/live/agents/{{agent_id}}/state"): READERS,
+    ("GET", f"{V1}/live/intervals"): READERS,
+    ("PUT", f"{V1}/live/announcement"): READERS,
+    ("DELETE", f"{V1}/live/announcement"): READERS,
+    ("POST", f"{V1}/calls"): ALL,
+    ("POST", f"{V1}/calls/{{call_id}}/answer"): ALL,
+    ("PUT", f"{V1}/calls/{{call_id}}/hold"): ALL,
+    ("DELETE", f"{V1}/calls/{{call_id}}/hold"): ALL,
+    ("POST", f"{V1}/calls/{{call_id}}/transfers"): ALL,
+    ("POST", f"{V1}/calls/{{call_id}}/conference"): ALL,
+    ("DELETE", f"{V1}/calls/{{call_id}}"): ALL,
+    ("PUT", f"{V1}/calls/{{call_id}}/recording"): ALL,
+    ("PUT", f"{V1}/calls/{{call_id}}/wrapup"): ALL,
+    ("POST", f"{V1}/calls/{{call_id}}/monitor"): READERS,
+    # Configuration upload (api/routes/config_file.py): tenant admins check, installation admins apply.
+    ("POST", f"{V1}/config/check"): ADMIN,
+    ("POST", f"{V1}/config/apply"): NOBODY,
 }
 for _resource in ("numbers", "skills", "users"):
     ALLOWED[("GET", f"{V1}/{_resource}")] = READERS
@@ -81,6 +112,18 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", f"{V1}/customers"): {"name": "New"},
     ("PATCH", f"{V1}/customers/{{customer_id}}"): {"name": "X"},
     ("POST", f"{V1}/customers/{{customer_id}}/verify-pin"): {"pin": "1234"},
+    ("PUT", f"{V1}/live/me/phone"): {"extension": "1001"},
+    ("PUT", f"{V1}/live/me/state"): {"state": "available"},
+    ("PUT", f"{V1}/live/agents/{{agent_id}}/state"): {"state": "available"},
+    ("PUT", f"{V1}/live/announcement"): {"text": "We know about the outage."},
+    ("POST", f"{V1}/calls"): {"number": "1002"},
+    ("POST", f"{V1}/calls/{{call_id}}/transfers"): {"kind": "queue", "target": "support"},
+    ("POST", f"{V1}/calls/{{call_id}}/conference"): {"kind": "number", "target": "1002"},
+    ("PUT", f"{V1}/calls/{{call_id}}/recording"): {"paused": True},
+    ("PUT", f"{V1}/calls/{{call_id}}/wrapup"): {"disposition": "resolved"},
+    ("POST", f"{V1}/calls/{{call_id}}/monitor"): {"mode": "listen", "extension": "1099"},
+    ("POST", f"{V1}/config/check"): {"text": "version: 1\n"},
+    ("POST", f"{V1}/config/apply"): {"text": "version: 1\n", "sha256": "0" * 64},
 }
 
 

@@ -70,6 +70,9 @@ def _acme_ids(api: Api) -> dict[str, str]:
     users = api.get("/api/v1/users", "root", params={"username": "acme-supervisor"}).json()["items"]
     ids["user_id"] = users[0]["id"]
     ids["token_id"] = api.get("/api/v1/tokens", "acme-admin").json()["items"][0]["id"]
+    # A live call of acme's agent, offered by the in-memory contact center.
+    center = api.client.app.state.contact_center
+    ids["call_id"] = center.offer(ids["tenant_id"], ids["agent_id"], "helpdesk", "+390212345678").call_id
     return ids
 
 
