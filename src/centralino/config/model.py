@@ -150,12 +150,42 @@ class QueueMembership(Strict):
     penalty: Annotated[int, Field(ge=0, le=100)] = 0
 
 
+HA1_HEX_DIGITS: dict[str, int] = {"md5": 32, "sha256": 64}
+"""The digest algorithms an agent's ``sip_ha1`` may carry, with their HA1 length in hex digits."""
+
+
+def is_ha1(algorithm: str, value: str) -> bool:
+    """Whether ``value`` can be an HA1 of ``algorithm`` ("md5", "sha256").
+
+    Lowercase only: a digest response hashes HA1's hex text (RFC 7616 section 3.4.1), so an
+    uppercase HA1 would never match what a phone computes.
+    """
+    digits = HA1_HEX_DIGITS.get(algorithm)
+    return digits is not None and len(value) == digits and all(c in "0123456789abcdef" for c in value)
+
+
+class SipHa1(Strict):
+    """An agent's SIP secret as digest HA1s, the way ``config export`` writes it (no plain password).
+
+    HA1 = H(extension:realm:password) is bound to its realm, so the realm travels with the
+    hashes: the registrar looks agents up by (extension, realm), and a tenant whose realm
+    (``sip_domain``, else its name) differs from this one has phones that cannot register
+    until ``sip_password`` is given again. Hex lengths are checked by the rules, which point
+    at the line; the store keeps the values as written.
+    """
+
+    realm: Annotated[str, Field(min_length=1, max_length=255)]
+    md5: str | None = None  # 32 lowercase hex digits: what most phones answer with
+    sha256: str | None = None  # 64 lowercase hex digits (RFC 8760)
+
+
 class Agent(Strict):
-    """An agent: a SIP extension registering with a password, or a static contact URI."""
+    """An agent: a SIP extension registering with a password (or its HA1s), or a static contact URI."""
 
     extension: Annotated[str, Field(pattern=r"^[0-9]{2,8}$")]
     name: str
-    sip_password: str | None = None
+    sip_password: str | None = None  # plain text, stored only as HA1s on apply (demo, first setup)
+    sip_ha1: SipHa1 | None = None  # the HA1s themselves, preferred in production files
     contact: str | None = None  # static SIP URI for desk phones / remote agents
     languages: list[str] = ["en"]
     tier: Tier = Tier.l1

@@ -7,7 +7,8 @@ the wrong type are skipped here, since the shape check has already reported them
 Real-world codes are checked against libraries, not hand lists: phone numbers with
 ``phonenumbers``, time zones with ``zoneinfo``, holiday calendars with ``holidays``,
 countries (ISO 3166) and languages (ISO 639-1) with ``pycountry``, password hashes with
-``argon2``.
+``argon2``. Agents' SIP digest HA1s (``sip_ha1``) are checked for length and case, and
+against the tenant's realm: an HA1 made for another realm cannot authenticate anybody.
 
 IVR flows are validated by the IVR package's loader (``centralino.config.flows`` runs it with
 the file's positions); here its problems join the others, and what the flows name (queues,
@@ -30,7 +31,7 @@ import holidays
 import pycountry
 
 from centralino.config.flows import load_tenant_flows, transfer_target_problem
-from centralino.config.model import NAME_PATTERN
+from centralino.config.model import HA1_HEX_DIGITS, NAME_PATTERN, is_ha1
 from centralino.config.numbers import classify_number
 from centralino.config.source import DocPath, Positions, format_path
 from centralino.core.errors import Problem
@@ -190,6 +191,7 @@ class _Tenant:
         self.users: dict[str, tuple[DocPath, str | None]] = {}
         self.hours = self.t.get("business_hours") if isinstance(self.t.get("business_hours"), dict) else {}
         self.flow_section = self.t.get("flows") if isinstance(self.t.get("flows"), dict) else {}
+        self.realm = _text(self.t, "sip_domain") or _text(self.t, "name")  # the agents' digest realm
 
     def check(self) -> None:
         self.settings()
@@ -361,9 +363,16 @@ class _Tenant:
     def agent(self, agent: dict[str, Any], path: DocPath, linked: dict[str, DocPath]) -> None:
         extension = _text(agent, "extension") or "?"
         contact = _text(agent, "contact")
-        if agent.get("sip_password") is None and contact is None:
-            self.c.report(path, f"agent {extension} has neither 'sip_password' nor 'contact'",
-                          "add 'sip_password:' (the phone registers) or 'contact: sip:...' (a fixed phone)")
+        password, ha1 = agent.get("sip_password"), agent.get("sip_ha1")
+        if password is None and ha1 is None and contact is None:
+            self.c.report(path, f"agent {extension} has neither 'sip_password' nor 'contact' nor 'sip_ha1'",
+                          "add 'sip_password:' (the phone registers), 'sip_ha1:' (its digest hashes, as "
+                          "'config export' writes them) or 'contact: sip:...' (a fixed phone)")
+        elif password is not None and ha1 is not None:
+            self.c.report((*path, "sip_ha1"), f"agent {extension} has both 'sip_password' and 'sip_ha1'",
+                          "keep only one: apply makes the hashes from the password")
+        if isinstance(ha1, dict):
+            self.sip_ha1(ha1, (*path, "sip_ha1"), extension)
         if contact is not None and not contact.startswith(("sip:", "sips:")):
             self.c.report((*path, "contact"), f"'{contact}' is not a SIP URI",
                           "write it as sip:user@host[:port]")
@@ -401,6 +410,26 @@ class _Tenant:
                               f"({self.c.where(linked[username])})", "one user logs in as one agent")
             else:
                 linked[username] = user_path
+
+    def sip_ha1(self, ha1: dict[str, Any], path: DocPath, extension: str) -> None:
+        """HA1s of the right length and case, made for the realm this tenant's phones will use."""
+        if not any(ha1.get(name) is not None for name in HA1_HEX_DIGITS):
+            self.c.report(path, f"'sip_ha1' of agent {extension} has neither 'md5' nor 'sha256'",
+                          "add the HA1s as 'config export' writes them, or give 'sip_password:' instead")
+        for name, digits in HA1_HEX_DIGITS.items():
+            value = _text(ha1, name)
+            if value is None or is_ha1(name, value):
+                continue
+            hint = ("write the hex digits in lowercase" if is_ha1(name, value.lower()) else
+                    f"it has {len(value)} characters; export it again, or give 'sip_password:' instead")
+            self.c.report((*path, name), f"'{name}' must be an HA1 of {digits} lowercase hexadecimal digits",
+                          hint)
+        realm = _text(ha1, "realm")
+        if realm is not None and self.realm is not None and realm != self.realm:
+            self.c.report((*path, "realm"), f"the HA1s of agent {extension} were made for realm '{realm}', "
+                          f"but this tenant's realm is '{self.realm}': the phone cannot register",
+                          "give 'sip_password:' again (an HA1 is bound to its realm), or set the tenant's "
+                          f"'sip_domain: {realm}'", Severity.warning)
 
     def flows(self) -> None:
         """The IVR loader's problems of each flow, then what the flows name in this tenant."""

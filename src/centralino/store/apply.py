@@ -13,9 +13,9 @@ applying the same file twice issues no UPDATE at all and ``updated_at`` stays
 put. Secrets in the file are compared by verifying them: an argon2 hash that
 accepts the file's plain password is kept (re-hashing would change the salt);
 SIP passwords become HA1 digests for the tenant's realm (``sip_domain`` or, if
-unset, the tenant name). A file without a password for a user or an agent
-leaves the stored secret as it is, which is what lets an exported file (it has
-no plain secrets) be applied again without locking anybody out.
+unset, the tenant name); ``sip_ha1`` (what export writes) is stored as given, with
+its realm. A file without a secret for a user or an agent leaves the stored one as
+it is. Tenants' IVR flows are stored as plain data in the tenant's ``settings``.
 
 A ``ConfigRevision`` row (hash of the file, source, summary) is added only when
 something changed. All writes happen in one session transaction: if anything
@@ -40,13 +40,13 @@ from centralino.store import models as m
 from centralino.store.db import Database
 from centralino.store.mapping import (
     INSTALLATION_NAME,
+    agent_secret_values,
     duplicate_keys,
     number_values,
     queue_values,
-    sip_realm,
     tenant_values,
 )
-from centralino.store.passwords import digest_ha1, hash_password, verify_password
+from centralino.store.passwords import hash_password, verify_password
 
 __all__ = ["KINDS", "ApplySummary", "apply_config", "latest_revision"]
 
@@ -306,7 +306,6 @@ class _Apply:
                 .options(selectinload(m.Agent.skills), selectinload(m.Agent.memberships))
             )
         }
-        realm = sip_realm(tenant)
         for agent in tenant.agents:
             values: dict[str, Any] = {
                 "tenant_id": row.id,
@@ -317,10 +316,7 @@ class _Apply:
                 "tier": agent.tier.value,
                 "user_id": self._user_id(agent.user, f"{name}/{agent.extension}") if agent.user else None,
             }
-            if agent.sip_password is not None:
-                values["sip_realm"] = realm
-                values["sip_ha1_md5"] = digest_ha1(agent.extension, realm, agent.sip_password, "MD5")
-                values["sip_ha1_sha256"] = digest_ha1(agent.extension, realm, agent.sip_password, "SHA-256")
+            values.update(agent_secret_values(tenant, agent))
             label = f"{name}/{agent.extension}"
             existing = agents.get(agent.extension)
             if existing is None:

@@ -1,13 +1,13 @@
 """``config export``: rebuild the configuration file's model from the database.
 
 The inverse of ``apply_config`` for everything the file can say, so that
-applying an export changes nothing. Two things cannot come back:
+applying an export changes nothing, and ``config.dump`` of an export loads back
+with ``config.load`` (no errors) into a fresh installation that works the same:
 
-- **Plain passwords.** Users are exported with ``password_hash`` (the stored
-  argon2 hash, which a file may carry as is); agents are exported WITHOUT
-  ``sip_password``, since only its HA1 digests are stored. Applying such a file
-  keeps the stored secrets; a fresh installation loaded from it has agents that
-  cannot register until a ``sip_password`` is added.
+- **Secrets as hashes.** Users are exported with ``password_hash`` (the stored
+  argon2 hash), agents with ``sip_ha1`` (realm and the stored HA1 digests);
+  neither needs the plain password, and both are stored as given on apply.
+- **IVR flows** come back from the tenant's ``settings`` as the file gave them.
 - **Order and defaults spelled out.** Entities come back sorted by their natural
   key, every field explicit, and each number with its resolved time zone.
 """
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from centralino.config import model as cfg
 from centralino.store import models as m
 from centralino.store.db import Database
-from centralino.store.mapping import INSTALLATION_NAME
+from centralino.store.mapping import INSTALLATION_NAME, agent_ha1
 
 __all__ = ["export_config"]
 
@@ -30,7 +30,7 @@ __all__ = ["export_config"]
 def export_config(db: Database, *, all_users: bool = False) -> cfg.CenterConfig:
     """The configuration stored in ``db``; ``all_users`` adds users created outside the file.
 
-    Exported users carry ``password_hash``, agents no ``sip_password`` (see the module docstring).
+    Exported users carry ``password_hash``, agents ``sip_ha1`` (see the module docstring).
     Applying this export with ``all_users=True`` would make those users config-managed.
     """
     with db.session() as session:
@@ -121,11 +121,11 @@ def _agent(
     return cfg.Agent(
         extension=row.extension,
         name=row.name,
+        sip_ha1=agent_ha1(row.sip_realm, row.sip_ha1_md5, row.sip_ha1_sha256),
         contact=row.contact_uri,
         languages=list(row.languages),
         tier=cfg.Tier(row.tier),
         user=usernames.get(row.user_id) if row.user_id else None,
         skills=[cfg.AgentSkill(name=name, level=level) for name, level in skills],
         queues=[cfg.QueueMembership(queue=name, penalty=penalty) for name, penalty in queues],
-        # sip_password deliberately absent: only HA1 digests are stored.
     )

@@ -2,6 +2,11 @@
 
 The values functions return exactly the column values ``apply_config`` compares with a
 stored row; ``export_config`` reads the same columns back, so the two stay inverse.
+
+An agent's SIP secret is stored as digest HA1s with their realm (``sip_realm``,
+``sip_ha1_md5``, ``sip_ha1_sha256``): from a plain ``sip_password`` they are computed for the
+tenant's realm, from ``sip_ha1`` (what export writes) they are stored as given, so an exported
+file applied to a fresh database gives phones that register with their old passwords.
 """
 
 from __future__ import annotations
@@ -11,12 +16,15 @@ from typing import Any
 
 from centralino.config import model as cfg
 from centralino.config.numbers import classify_number, number_time_zone
-from centralino.core.errors import Problem
+from centralino.core.errors import ConfigError, Problem
+from centralino.store.passwords import digest_ha1
 
 __all__ = [
     "INSTALLATION_NAME",
     "QUEUE_COLUMNS",
     "TENANT_SETTINGS",
+    "agent_ha1",
+    "agent_secret_values",
     "duplicate_keys",
     "number_values",
     "queue_values",
@@ -28,14 +36,53 @@ QUEUE_COLUMNS = frozenset(
     {"name", "description", "strategy", "priority", "service_level_threshold", "service_level_formula"}
 )
 """Queue fields with their own column; the rest of ``config.model.Queue`` is in ``Queue.settings``."""
-TENANT_SETTINGS = ("business_hours", "recording", "recording_retention_days")
-"""Tenant fields kept in ``Tenant.settings`` (JSON) rather than columns."""
+TENANT_SETTINGS = ("business_hours", "flows", "recording", "recording_retention_days")
+"""Tenant fields kept in ``Tenant.settings`` (JSON) rather than columns; ``flows`` are the IVR
+flows as plain data, exactly as the file gives them (the IVR loader validates them on load)."""
 INSTALLATION_NAME = "installation.name"
 
 
 def sip_realm(tenant: cfg.Tenant) -> str:
     """The digest realm of a tenant's agents: its SIP domain, else its name."""
     return tenant.sip_domain or tenant.name
+
+
+def agent_secret_values(tenant: cfg.Tenant, agent: cfg.Agent) -> dict[str, Any]:
+    """The agent's SIP secret columns; empty when the file gives none (the stored secret stays).
+
+    ``ConfigError`` for HA1s the loader's rules would have refused (a config built in code):
+    the columns are fixed-width hex, and a malformed HA1 would only fail at the first REGISTER.
+    """
+    where = f"{tenant.name}/{agent.extension}"
+    if agent.sip_password is not None and agent.sip_ha1 is not None:
+        raise ConfigError([Problem(f"agent {where} has both sip_password and sip_ha1",
+                                   hint="keep only one of them")])
+    if agent.sip_password is not None:
+        realm = sip_realm(tenant)
+        return {
+            "sip_realm": realm,
+            "sip_ha1_md5": digest_ha1(agent.extension, realm, agent.sip_password, "MD5"),
+            "sip_ha1_sha256": digest_ha1(agent.extension, realm, agent.sip_password, "SHA-256"),
+        }
+    ha1 = agent.sip_ha1
+    if ha1 is None:
+        return {}
+    for algorithm, digits in cfg.HA1_HEX_DIGITS.items():
+        value = getattr(ha1, algorithm)
+        if value is not None and not cfg.is_ha1(algorithm, value):
+            raise ConfigError([Problem(f"agent {where}: sip_ha1.{algorithm} is not {digits} lowercase hex "
+                                       "digits", hint="export it again, or give sip_password instead")])
+    if ha1.md5 is None and ha1.sha256 is None:
+        raise ConfigError([Problem(f"agent {where}: sip_ha1 has neither md5 nor sha256",
+                                   hint="add the HA1s, or give sip_password instead")])
+    return {"sip_realm": ha1.realm, "sip_ha1_md5": ha1.md5, "sip_ha1_sha256": ha1.sha256}
+
+
+def agent_ha1(realm: str | None, md5: str | None, sha256: str | None) -> cfg.SipHa1 | None:
+    """The ``sip_ha1`` export writes for an agent's stored columns (None: no secret stored)."""
+    if realm is None or (md5 is None and sha256 is None):
+        return None
+    return cfg.SipHa1(realm=realm, md5=md5, sha256=sha256)
 
 
 def tenant_values(tenant: cfg.Tenant) -> dict[str, Any]:
