@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import select
@@ -117,11 +118,14 @@ async def serve(n_moh: int, m_bridged: int, gen_ports: list[int]) -> None:
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     await reader.readline()  # "go"
     ticks0, late0 = engine.ticks, engine.late_ticks
+    gc0 = [g["collections"] for g in gc.get_stats()]
     await reader.readline()  # "stop"
     dropped = sum(leg.session.send_dropped for leg in engine._legs.values())
     print(json.dumps({"ticks": engine.ticks - ticks0, "late_ticks": engine.late_ticks - late0,
                       "max_tick_lateness_ms": round(engine.max_lateness * 1000, 1),
-                      "send_dropped": dropped}), flush=True)
+                      "send_dropped": dropped,
+                      "gc": [g["collections"] - c for g, c in zip(gc.get_stats(), gc0, strict=True)]}),
+          flush=True)
 
 
 def serve_main(n_moh: int, m_bridged: int, gen_ports: list[int]) -> None:
@@ -349,7 +353,8 @@ def run_centralino(n_moh: int, m_bridged: int, seconds: float) -> Result:
         proc.wait(timeout=30)
     for sock in socks:
         sock.close()
-    result.note = f"late_ticks={usage['late_ticks']} send_dropped={usage['send_dropped']}"
+    result.note = (f"late_ticks={usage['late_ticks']} send_dropped={usage['send_dropped']} "
+                   f"gc_collections={'/'.join(map(str, usage['gc']))}")
     return result
 
 
