@@ -12,10 +12,12 @@ import csv
 import os
 import shutil
 import socket
+import wave
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from centralino.calls.events import CallEvent
@@ -177,3 +179,62 @@ async def process(*args: str, cwd: Path, log: Path) -> AsyncIterator[asyncio.sub
             except TimeoutError:
                 proc.kill()
                 await proc.wait()
+
+
+def sine_wav(path: Path, frequency: float, seconds: float, amplitude: float = 0.3) -> Path:
+    """An 8 kHz mono 16-bit sine: what baresip's ``aufile`` source accepts for G.711."""
+    t = np.arange(int(8000 * seconds)) / 8000
+    samples = (amplitude * 32767 * np.sin(2 * np.pi * frequency * t)).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(samples.tobytes())
+    return path
+
+
+def baresip_config(directory: Path, port: int, source: Path, account: str) -> Path:
+    """A headless baresip: G.711, the WAV ``source`` as microphone, what it hears dumped by ``sndfile``
+    into ``directory/heard`` (``dump-*-dec.wav``), commands from ``-e`` through ``menu``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "heard").mkdir(exist_ok=True)
+    (directory / "config").write_text(
+        "\n".join(
+            [
+                "poll_method epoll",
+                f"sip_listen 127.0.0.1:{port}",
+                "net_interface 127.0.0.1",
+                f"audio_source aufile,{source}",
+                "audio_player aubridge,nowhere",
+                "audio_alert aubridge,nowhere",
+                "module_path /usr/lib/baresip/modules",
+                "module g711.so",
+                "module aufile.so",
+                "module aubridge.so",
+                "module sndfile.so",
+                "module_app account.so",
+                "module_app menu.so",
+                f"snd_path {directory / 'heard'}",
+                "",
+            ]
+        )
+    )
+    (directory / "accounts").write_text(account + "\n")
+    return directory
+
+
+def heard(directory: Path) -> np.ndarray:
+    """What baresip heard in its (only) call, as float samples at 8 kHz."""
+    files = sorted((directory / "heard").glob("dump-*-dec.wav"))
+    assert files, f"baresip recorded nothing in {directory / 'heard'}"
+    with wave.open(str(files[-1])) as wav:
+        assert wav.getframerate() == 8000
+        return np.frombuffer(wav.readframes(wav.getnframes()), "<i2").astype(np.float64)
+
+
+def tone(samples: np.ndarray, rate: int = 8000) -> tuple[float, float]:
+    """(frequency of the spectral peak in Hz, RMS level in dBFS) of ``samples``."""
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
+    peak = float(np.argmax(spectrum) * rate / len(samples))
+    rms = float(np.sqrt(np.mean(samples**2)))
+    return peak, 20 * np.log10(max(rms, 1e-9) / 32768)
