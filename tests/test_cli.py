@@ -94,3 +94,21 @@ def test_apply_export_and_version(tmp_path: Path) -> None:
     broken.write_text(BROKEN)
     refused = runner.invoke(app, ["config", "apply", str(broken), "--data-dir", data])
     assert refused.exit_code == 1 and "not applied" in refused.output
+
+
+@pytest.mark.usefixtures("cheap_argon2")
+def test_the_demo_export_passes_config_check_and_applies_as_a_no_op(tmp_path: Path) -> None:
+    from centralino.config import DEMO_CONFIG
+
+    data = str(tmp_path / "data")
+    assert runner.invoke(app, ["config", "apply", str(DEMO_CONFIG), "--data-dir", data]).exit_code == 0
+    exported = tmp_path / "export.yaml"
+    written = runner.invoke(app, ["config", "export", "--data-dir", data, "--output", str(exported)])
+    assert written.exit_code == 0, written.output
+    text = exported.read_text()
+    assert "sip_ha1:" in text and "flows:" in text and "sip_password" not in text
+    checked = runner.invoke(app, ["config", "check", str(exported)])
+    assert checked.exit_code == 0, checked.output
+    assert checked.output.strip() == f"{exported}: OK"
+    again = runner.invoke(app, ["config", "apply", str(exported), "--data-dir", data])
+    assert again.exit_code == 0 and "no changes" in again.output, again.output
