@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from centralino.sip import abnf
 from centralino.sip.errors import SipParseError
 from centralino.sip.uri import URI, NameAddr
 
@@ -84,3 +87,16 @@ def test_name_addr_forms() -> None:
 def test_bad_name_addrs(text: str) -> None:
     with pytest.raises(SipParseError):
         NameAddr.parse(text)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.text(alphabet="ab -]^\\%é[", max_size=12), st.text(alphabet="ab -]^\\[", max_size=5))
+def test_escape_keeps_allowed_characters_and_encodes_the_rest(text: str, allowed: str) -> None:
+    expected = "".join(c if c in allowed else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in text)
+    assert abnf.escape(text, allowed) == expected
+
+
+def test_common_uri_forms_round_trip_through_the_fast_path() -> None:
+    for text in ["sip:+390212345678@pbx.example.com", "sips:b@192.0.2.1:5061;transport=tcp;lr", "sip:p1;lr"]:
+        assert str(URI.parse(text)) == text
+    assert URI.parse("sip:h;Transport=UDP").params == {"transport": "UDP"}

@@ -147,6 +147,10 @@ def split_list(value: str, *, keep_empty: bool = False) -> list[str]:
     if '"' not in value and "<" not in value:
         out = [p.strip(" \t") for p in value.split(",")]
         return out if keep_empty else [p for p in out if p]
+    return _split_list_general(value, keep_empty)
+
+
+def _split_list_general(value: str, keep_empty: bool) -> list[str]:
     parts: list[str] = []
     start = 0
     in_quotes = False
@@ -296,12 +300,6 @@ def _fast_via_ok(text: str) -> bool:
     return m is not None and (m.group(3) is None or int(m.group(3)) <= 65535)
 
 
-def _fast_cseq_method(text: str) -> str | None:
-    """The method of a ``CSeq`` that ``CSeq.parse`` would accept as is, else None (parse it then)."""
-    m = _FAST_CSEQ.fullmatch(text)
-    return m.group(2) if m is not None and int(m.group(1)) < 2**31 else None
-
-
 @dataclass
 class Via:
     """One Via value (RFC 3261 §20.42); ``params`` keeps branch, received, rport ..."""
@@ -320,6 +318,10 @@ class Via:
             port = int(port_text) if port_text is not None else None
             if port is None or port <= 65535:
                 return cls(transport.upper(), host, port, _fast_params(param_text), "SIP/2.0")
+        return cls._parse_general(text)
+
+    @classmethod
+    def _parse_general(cls, text: str) -> Via:
         m = _VIA.match(text)
         if m is None:
             raise SipParseError(f"bad Via: {text[:60]!r}")
@@ -370,6 +372,13 @@ class CSeq:
 
     @classmethod
     def parse(cls, text: str) -> CSeq:
+        m = _FAST_CSEQ.fullmatch(text)
+        if m is not None and (seq := int(m.group(1))) < 2**31:
+            return cls(seq, m.group(2))
+        return cls._parse_general(text)
+
+    @classmethod
+    def _parse_general(cls, text: str) -> CSeq:
         parts = text.split()
         if len(parts) != 2 or not abnf.TOKEN.fullmatch(parts[1]):
             raise SipParseError(f"bad CSeq: {text[:60]!r}")

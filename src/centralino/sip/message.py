@@ -32,7 +32,6 @@ from centralino.sip.headers import (
     CSeq,
     Headers,
     Via,
-    _fast_cseq_method,
     _fast_via_ok,
     canonical_name,
     parse_int,
@@ -473,9 +472,7 @@ def _check_headers(msg: Request | Response, index: dict[str, str], repeated: set
     # Check now so a bad Via or address is refused here, not deep in a transaction. Values
     # the fast patterns accept are built on first access; the rest are parsed (and cached) now.
     cache = msg._cache
-    method = _fast_cseq_method(index["cseq"])
-    if method is None:
-        method = (cache.setdefault("cseq", CSeq.parse(index["cseq"]))).method
+    cseq = cache["cseq"] = CSeq.parse(index["cseq"])
     if "via" in repeated or "," in index["via"] or not _fast_via_ok(index["via"]):
         cache["via"] = msg._parse_vias()
     for key in ("from", "to"):
@@ -487,6 +484,6 @@ def _check_headers(msg: Request | Response, index: dict[str, str], repeated: set
     max_forwards = index.get("max-forwards")
     if max_forwards is not None:
         cache["mf"] = parse_int(max_forwards, "Max-Forwards", 255)
-    if isinstance(msg, Request) and method != msg.method:
+    if isinstance(msg, Request) and cseq.method != msg.method:
         unknown = msg.method not in abnf.KNOWN_METHODS
-        raise SipParseError(f"CSeq method {method} differs from {msg.method}", 501 if unknown else 400)
+        raise SipParseError(f"CSeq method {cseq.method} differs from {msg.method}", 501 if unknown else 400)

@@ -89,6 +89,11 @@ class URI:
             port = int(port_text) if port_text is not None else None
             if port is None or port <= 65535:
                 return cls(scheme, user, None, host, port, _fast_params(param_text), {})
+        return cls._parse_general(text)
+
+    @classmethod
+    def _parse_general(cls, text: str) -> URI:
+        """The whole grammar (escapes, passwords, IPv6, URI headers, other schemes)."""
         colon = text.find(":")
         if colon <= 0 or not abnf.SCHEME.fullmatch(text, 0, colon):
             raise SipParseError(f"not a URI: {text[:60]!r}")
@@ -238,6 +243,10 @@ def parse_params(text: str) -> dict[str, str | None]:
     """
     if _FAST_PARAMS.fullmatch(text):
         return _fast_params(text)
+    return _parse_params_general(text)
+
+
+def _parse_params_general(text: str) -> dict[str, str | None]:
     params: dict[str, str | None] = {}
     if not text.strip():
         return params
@@ -326,6 +335,11 @@ class NameAddr:
             quoted, words, uri_text, param_text = m.groups()
             display = quoted if quoted is not None else words
             return cls(display, URI.parse(uri_text), _fast_params(param_text))
+        return cls._parse_general(text)
+
+    @classmethod
+    def _parse_general(cls, text: str) -> NameAddr:
+        """The whole grammar (addr-spec, quoted-pairs, whitespace anywhere it may be); ``text`` stripped."""
         lt = _find_unquoted(text, "<")
         if lt < 0:
             # addr-spec: parameters belong to the header, so the URI can't hold ; ? or ,
