@@ -1,0 +1,28 @@
+"""Announcements: a waiting caller's position and expected wait (docs/acd.md, "Expected wait").
+
+Each announcement is kept with the contact together with the position-blind
+moving-average estimate of the same moment, so that on answer both can be
+scored against the wait that actually followed (``Engine.estimate_errors``).
+"""
+
+from __future__ import annotations
+
+from centralino.acd.decisions import Announce
+from centralino.acd.estimate import position_ewt
+from centralino.acd.pools import ContactRuntime
+from centralino.acd.state import EngineState
+
+
+class Announcements(EngineState):
+    """Position and expected wait for waiting callers (a part of ``Engine``)."""
+
+    def _ewt(self, c: ContactRuntime) -> float:
+        q = c.queue
+        pool = c.pool if c.pool is not None and c.pool.queue is q else self._pool(q, c.requirements)
+        return position_ewt(q.position(c), 0, pool.working, q.handle.mean)
+
+    def _announce(self, c: ContactRuntime, now: float) -> None:
+        q = c.queue
+        ewt = self._ewt(c)
+        c.announced.append((now, ewt, q.baseline.estimate(now - c.contact.arrived), q))
+        self._emit(Announce(c.id, q.position(c), ewt))
