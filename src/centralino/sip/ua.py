@@ -137,6 +137,7 @@ class UserAgent:
         self._ringing: set[str] = set()
         self._next_rtp = 20000
         self.allowed_methods: tuple[str, ...] = ALLOWED_METHODS  # a subclass may speak more
+        self.content_types: frozenset[str] = frozenset({ACCEPT})  # bodies we accept (415 otherwise)
 
     def attach(self, layer: TransactionLayer, local: Address) -> None:
         self.layer = layer
@@ -204,7 +205,7 @@ class UserAgent:
 
     def _on_request(self, req: Request, source: Address, key: TxKey, now: float) -> list[LayerOutput]:
         code = validate_request(req, supported=SUPPORTED, schemes=frozenset({"sip", "sips"}),
-                                content_types=frozenset({ACCEPT}),
+                                content_types=self.content_types,
                                 allowed_methods=frozenset(self.allowed_methods))
         if code is not None:
             extra: tuple[tuple[str, str], ...] = ()

@@ -90,6 +90,8 @@ class SwitchAgent(UserAgent):
         super().__init__(on_event=on_event, config=config, clock=clock, rng=rng)
         self.registrar = registrar
         self.allowed_methods = (*ALLOWED_METHODS, "INFO", "NOTIFY", "UPDATE")
+        self.content_types = self.content_types | {"application/dtmf-relay", "application/dtmf",
+                                                   "message/sipfrag"}
         if registrar is not None:
             self.allowed_methods += ("REGISTER",)
         self._pending: dict[TxKey, tuple[str, str, Request]] = {}  # tx -> (leg, purpose, request)
