@@ -117,8 +117,15 @@ class Switch:
                 self.now = max(self.now, deadline or self.now)
                 self._perform(self.plan.handle_timer(self.now))
             if self.audit:
-                assert self.plan.audit() == []
+                self.check()
         self.now = max(self.now, until)
+
+    def check(self) -> None:
+        """The plan's own audit, and no leg ringing here that the plan has forgotten."""
+        assert self.plan.audit() == []
+        known = self.plan.live_legs()
+        lost = [leg.id for leg in self.ringing() if leg.id not in known]
+        assert lost == [], f"legs still ringing that the dial plan forgot: {lost}"
 
     # -- what a switch does -------------------------------------------------
 
