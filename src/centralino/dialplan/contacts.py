@@ -2,7 +2,9 @@
 
 The engine (``centralino.acd.Engine``) decides who gets a contact; this half of the dial plan
 turns each decision into call-control commands and record facts, and turns what happens to
-the agents' legs back into ACD events. Three rules keep it from getting stuck:
+the agents' legs and the callback customers' legs back into ACD events (the callers' legs
+and the IVR are the other half, ``centralino.dialplan.plan``). Three rules keep it from
+getting stuck:
 
 - **An agent's ringing leg lives exactly as long as the agent is reserved for it.** Every way
   an offer ends passes through the agent's state: a ``CancelOffer`` (caller gone, ring-all
@@ -37,7 +39,18 @@ from centralino.acd.decisions import (
     StartCallback,
 )
 from centralino.acd.model import TargetKind
-from centralino.calls.commands import Bridge, Command, Hangup, Play, Ring, StopPlayback, Transfer
+from centralino.calls.commands import (
+    Answer,
+    Bridge,
+    Command,
+    Hangup,
+    Play,
+    Reject,
+    Ring,
+    StopPlayback,
+    Transfer,
+)
+from centralino.calls.events import Answered, CallEvent, Failed, HungUp
 from centralino.core.ids import new_id
 from centralino.dialplan.calls import AgentLeg, CallState, TenantDesk
 from centralino.dialplan.effects import (
@@ -46,6 +59,7 @@ from centralino.dialplan.effects import (
     CallbackEnded,
     CallConnected,
     CallFinished,
+    CallRejected,
     Effect,
     OfferEnded,
     OfferRinging,
@@ -55,6 +69,7 @@ from centralino.dialplan.effects import (
     StartVoicemail,
 )
 from centralino.dialplan.specs import announcement_prompts
+from centralino.ivr import actions as act
 from centralino.ivr.actions import AgentConnected, QueueExited
 from centralino.ivr.session_core import Output as SessionOutput
 from centralino.records.stats import Outcome, QueuedContact
@@ -62,6 +77,9 @@ from centralino.records.stats import Outcome, QueuedContact
 __all__ = ["AcdSide", "Output"]
 
 Output = Command | Effect
+
+DECLINE_CODES = frozenset({603})
+"""Failure codes of an agent's leg counted as a decline (not a missed offer): 603 Decline."""
 
 VOICEMAIL_SECONDS = 120.0
 """How long a queue-route caller sent to voicemail may speak (IVR flows set their own)."""
@@ -121,6 +139,14 @@ class AcdSide:
 
     def _drop_caller(self, call: CallState, now: float, by: str, cause: str = "normal") -> None:
         raise NotImplementedError
+
+    def _caller_gone(self, call: CallState, event: CallEvent | None, now: float, by: str, cause: str) -> None:
+        raise NotImplementedError
+
+    def _reject(self, leg: str, dialled: str, code: int, reason: str, now: float) -> None:
+        self._cmd(Reject(leg=leg, code=code, reason=reason))
+        self._fx(CallRejected(at=now, call=leg, dialled=dialled, code=code, reason=reason))
+
 
     # ----------------------------------------------------------------- the engine
 
@@ -337,3 +363,92 @@ class AcdSide:
 
     def _finished(self, call: CallState, now: float, by: str, cause: str, agent: str | None) -> None:
         self._fx(CallFinished(at=now, call=call.id, hung_up_by=by, cause=cause, agent=agent))
+
+    # ----------------------------------------------------------------- agents' and customers' legs
+
+    def _on_agent_leg(self, al: AgentLeg, event: CallEvent, now: float) -> None:
+        call, desk = al.call, al.call.tenant
+        if isinstance(event, Answered) and not al.answered:
+            al.answered = True
+            if al.purpose == "offer":
+                self._acd(desk, ev.OfferAccepted(call.id, al.agent), now)
+                if not al.bridged:  # the contact went elsewhere meanwhile
+                    self._end_ring(desk, al, "cancelled", "answered after the offer ended", now)
+            elif al.purpose == "callback":
+                self._ring_customer(desk, al, now)
+            elif call.leg is not None:
+                al.bridged = True
+                call.agent = al.agent
+                if desk.states.get(al.agent) is AgentState.available:
+                    desk.reconciled.add(al.agent)
+                    self._acd(desk, ev.AgentReconciled(al.agent, in_call=True), now)
+                self._cmd(Answer(leg=call.leg))
+                self._cmd(Bridge(leg=call.leg, other=al.leg))
+            return
+        if not isinstance(event, HungUp | Failed):
+            return
+        del self._legs[al.leg]
+        self._ending.discard(al.leg)
+        reason = f"{al.agent}: {event.reason}" if isinstance(event, Failed) else f"{al.agent} hung up"
+        if al.purpose == "direct":
+            call.agent_leg = None
+            if al.bridged:
+                self._direct_over(desk, al.agent, now)
+                self._drop_caller(call, now, "agent")
+            elif call.leg is not None:
+                leg = call.leg
+                del self._legs[leg]
+                self._reject(leg, call.dialled, 480, "Temporarily Unavailable", now)
+                self._caller_gone(call, None, now, "system", "agent-unavailable")
+        elif not al.bridged:
+            self._ringing.pop((desk.name, al.agent), None)
+            if al.purpose == "offer":
+                declined = isinstance(event, HungUp) or event.code in DECLINE_CODES
+                self._fx(OfferEnded(at=now, call=call.id, agent=al.agent, leg=al.leg,
+                                    outcome="declined" if declined else "missed", reason=reason))
+                acd_event = ev.OfferDeclined if declined else ev.OfferTimedOut
+                self._acd(desk, acd_event(call.id, al.agent), now)
+            else:
+                self._drop_leg(call.customer_leg)
+                call.customer_leg = None
+                self._acd(desk, ev.CallbackFailed(call.id, f"agent {reason}"), now)
+        elif al.purpose == "callback":
+            self._drop_leg(call.customer_leg)
+            call.customer_leg = None
+            agent = call.agent
+            self._end_connected(call, now)
+            self._finished(call, now, "agent", "normal", agent)
+            self._forget(call)
+        else:
+            self._end_connected(call, now)
+            if call.session is not None and not call.session.finished and call.leg is not None:
+                self._feed(call, act.AgentDisconnected(leg=call.leg, at=now), now)
+            else:
+                self._drop_caller(call, now, "agent")
+
+    def _on_customer_leg(self, call: CallState, event: CallEvent, now: float) -> None:
+        desk = call.tenant
+        if isinstance(event, Answered):
+            self._acd(desk, ev.CallbackAnswered(call.id), now)
+            if call.agent is None:
+                self._drop_leg(call.customer_leg)
+                call.customer_leg = None
+            return
+        if not isinstance(event, HungUp | Failed):
+            return
+        del self._legs[event.leg]
+        call.customer_leg = None
+        if call.agent_leg is not None:
+            agent = call.agent
+            self._drop_leg(call.agent_leg)
+            self._end_connected(call, now)
+            self._finished(call, now, "caller", event.cause if isinstance(event, HungUp) else "normal", agent)
+            self._forget(call)
+        else:
+            why = event.reason if isinstance(event, Failed) else "the customer hung up before the agent"
+            self._acd(desk, ev.CallbackFailed(call.id, why), now)
+
+    def _direct_over(self, desk: TenantDesk, agent: str, now: float) -> None:
+        if agent in desk.reconciled:
+            desk.reconciled.discard(agent)
+            self._acd(desk, ev.AgentReconciled(agent, in_call=False), now)

@@ -30,7 +30,7 @@ from centralino.acd import events as ev
 from centralino.acd.agent_states import AgentState
 from centralino.acd.engine import Engine, EngineSettings
 from centralino.acd.model import Contact, Requirements
-from centralino.calls.commands import Answer, Bridge, Command, Echo, Hangup, Reject, Ring, StopRecording
+from centralino.calls.commands import Answer, Command, Echo, Hangup, Ring, StopRecording
 from centralino.calls.events import Answered, CallEvent, CallOffered, Failed, HungUp, PlaybackFinished
 from centralino.config.flows import tenant_flows
 from centralino.config.model import CenterConfig, RouteKind, Tenant
@@ -41,10 +41,8 @@ from centralino.dialplan.contacts import AcdSide, Output
 from centralino.dialplan.effects import (
     CallArrived,
     CallbackQueued,
-    CallRejected,
     IvrTraced,
     LockVerification,
-    OfferEnded,
     QueueEntered,
     Refusal,
     StartVoicemail,
@@ -62,9 +60,6 @@ __all__ = ["AGENT_RING_TIMEOUT", "DialPlan"]
 
 AGENT_RING_TIMEOUT = 30.0
 """How long a number routed to one agent rings that agent before the caller is refused (480)."""
-
-DECLINE_CODES = frozenset({603})
-"""Failure codes of an agent's leg counted as a decline (not a missed offer): 603 Decline."""
 
 
 class DialPlan(AcdSide):
@@ -226,10 +221,6 @@ class DialPlan(AcdSide):
                                    rng=random.Random(self._rng.getrandbits(64)))
             self._run(call, call.session.start(now), now)
 
-    def _reject(self, leg: str, dialled: str, code: int, reason: str, now: float) -> None:
-        self._cmd(Reject(leg=leg, code=code, reason=reason))
-        self._fx(CallRejected(at=now, call=leg, dialled=dialled, code=code, reason=reason))
-
     def _base(self, tenant: str) -> Services:
         services = self._services
         if isinstance(services, Mapping):
@@ -389,95 +380,6 @@ class DialPlan(AcdSide):
         if session is not None and session.finished and not call.traced:
             call.traced = True
             self._fx(IvrTraced(at=now, call=call.id, trace=session.trace.to_dict()))
-
-    # ----------------------------------------------------------------- agents' and customers' legs
-
-    def _on_agent_leg(self, al: AgentLeg, event: CallEvent, now: float) -> None:
-        call, desk = al.call, al.call.tenant
-        if isinstance(event, Answered) and not al.answered:
-            al.answered = True
-            if al.purpose == "offer":
-                self._acd(desk, ev.OfferAccepted(call.id, al.agent), now)
-                if not al.bridged:  # the contact went elsewhere meanwhile
-                    self._end_ring(desk, al, "cancelled", "answered after the offer ended", now)
-            elif al.purpose == "callback":
-                self._ring_customer(desk, al, now)
-            elif call.leg is not None:
-                al.bridged = True
-                call.agent = al.agent
-                if desk.states.get(al.agent) is AgentState.available:
-                    desk.reconciled.add(al.agent)
-                    self._acd(desk, ev.AgentReconciled(al.agent, in_call=True), now)
-                self._cmd(Answer(leg=call.leg))
-                self._cmd(Bridge(leg=call.leg, other=al.leg))
-            return
-        if not isinstance(event, HungUp | Failed):
-            return
-        del self._legs[al.leg]
-        self._ending.discard(al.leg)
-        reason = f"{al.agent}: {event.reason}" if isinstance(event, Failed) else f"{al.agent} hung up"
-        if al.purpose == "direct":
-            call.agent_leg = None
-            if al.bridged:
-                self._direct_over(desk, al.agent, now)
-                self._drop_caller(call, now, "agent")
-            elif call.leg is not None:
-                leg = call.leg
-                del self._legs[leg]
-                self._reject(leg, call.dialled, 480, "Temporarily Unavailable", now)
-                self._caller_gone(call, None, now, "system", "agent-unavailable")
-        elif not al.bridged:
-            self._ringing.pop((desk.name, al.agent), None)
-            if al.purpose == "offer":
-                declined = isinstance(event, HungUp) or event.code in DECLINE_CODES
-                self._fx(OfferEnded(at=now, call=call.id, agent=al.agent, leg=al.leg,
-                                    outcome="declined" if declined else "missed", reason=reason))
-                acd_event = ev.OfferDeclined if declined else ev.OfferTimedOut
-                self._acd(desk, acd_event(call.id, al.agent), now)
-            else:
-                self._drop_leg(call.customer_leg)
-                call.customer_leg = None
-                self._acd(desk, ev.CallbackFailed(call.id, f"agent {reason}"), now)
-        elif al.purpose == "callback":
-            self._drop_leg(call.customer_leg)
-            call.customer_leg = None
-            agent = call.agent
-            self._end_connected(call, now)
-            self._finished(call, now, "agent", "normal", agent)
-            self._forget(call)
-        else:
-            self._end_connected(call, now)
-            if call.session is not None and not call.session.finished and call.leg is not None:
-                self._feed(call, act.AgentDisconnected(leg=call.leg, at=now), now)
-            else:
-                self._drop_caller(call, now, "agent")
-
-    def _on_customer_leg(self, call: CallState, event: CallEvent, now: float) -> None:
-        desk = call.tenant
-        if isinstance(event, Answered):
-            self._acd(desk, ev.CallbackAnswered(call.id), now)
-            if call.agent is None:
-                self._drop_leg(call.customer_leg)
-                call.customer_leg = None
-            return
-        if not isinstance(event, HungUp | Failed):
-            return
-        del self._legs[event.leg]
-        call.customer_leg = None
-        if call.agent_leg is not None:
-            agent = call.agent
-            self._drop_leg(call.agent_leg)
-            self._end_connected(call, now)
-            self._finished(call, now, "caller", event.cause if isinstance(event, HungUp) else "normal", agent)
-            self._forget(call)
-        else:
-            why = event.reason if isinstance(event, Failed) else "the customer hung up before the agent"
-            self._acd(desk, ev.CallbackFailed(call.id, why), now)
-
-    def _direct_over(self, desk: TenantDesk, agent: str, now: float) -> None:
-        if agent in desk.reconciled:
-            desk.reconciled.discard(agent)
-            self._acd(desk, ev.AgentReconciled(agent, in_call=False), now)
 
     # ----------------------------------------------------------------- agents and the API
 
