@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Collection
 
-from centralino.calls.commands import Answer, Hangup
+from centralino.calls.commands import Answer, Echo, Hangup
 from centralino.calls.events import Answered, CallEvent, CallOffered, Failed, HungUp
 from centralino.telephony.switch import Switch
 
@@ -41,7 +41,7 @@ class EchoHandler:
             return
         if isinstance(event, Answered):
             self.answered += 1
-            self.switch.echo(event.leg)
+            self.switch.command(Echo(leg=event.leg))
             if self.max_seconds is not None:  # a forgotten test call must not hold a port forever
                 limit = Hangup(leg=event.leg, cause="echo limit")
                 asyncio.get_running_loop().call_later(self.max_seconds, self.switch.command, limit)

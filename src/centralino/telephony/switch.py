@@ -29,6 +29,7 @@ from centralino.calls.commands import (
     Bridge,
     Collect,
     Command,
+    Echo,
     Hangup,
     Hold,
     Play,
@@ -124,6 +125,7 @@ class Switch:
         self._worker: asyncio.Task[None] | None = None
         self._pairs: dict[str, str] = {}  # signalling-only mode: leg -> the leg whose SDP it gets
         self._transfers: dict[str, str] = {}  # new leg ringing the target -> the leg being transferred
+        self._linked: dict[str, str] = {}  # legs the switch joined itself (transfers): one ends both
         self._expiry: asyncio.TimerHandle | None = None
 
     # ---- lifecycle -----------------------------------------------------------------------------
@@ -266,12 +268,19 @@ class Switch:
                 self._update_remote(leg)
             target_of = self._transfers.pop(event.leg, None)
             if target_of is not None:
-                await self._apply(Bridge(leg=target_of, other=event.leg))
+                self._stop_moh(target_of)
+                self._bridge(target_of, event.leg)
+                self._linked[target_of], self._linked[event.leg] = event.leg, target_of
         elif isinstance(event, (Held, Resumed)) and leg is not None:
             leg.held = isinstance(event, Held)
             self._update_remote(leg)
         elif isinstance(event, (HungUp, Failed)):
             self._transfers.pop(event.leg, None)
+            other = self._linked.pop(event.leg, None)
+            if other is not None:
+                self._linked.pop(other, None)
+                cause = event.cause if isinstance(event, HungUp) else f"failed {event.code}"
+                self.endpoint.command(Hangup(leg=other, cause=cause))
             if leg is not None:
                 await self._end(leg, event.at)
         self._deliver(event)
@@ -341,6 +350,8 @@ class Switch:
             self._resume(command)
         elif isinstance(command, Transfer):
             await self._transfer(command)
+        elif isinstance(command, Echo):
+            self.echo(command.leg)
         elif isinstance(command, (Play, StopPlayback, Collect, StartRecording, StopRecording)):
             self._media_command(command)
         else:  # Answer, Reject, Hangup, Progress: the user agent's
@@ -389,9 +400,12 @@ class Switch:
 
     def _resume(self, command: Resume) -> None:
         self.endpoint.command(command)
-        if self.media is not None and self.config.moh and command.leg in self.legs:
+        self._stop_moh(command.leg)
+
+    def _stop_moh(self, leg: str) -> None:
+        if self.media is not None and self.config.moh and leg in self.legs:
             with contextlib.suppress(CentralinoError):
-                self.media.stop_playback(command.leg)
+                self.media.stop_playback(leg)
 
     async def _transfer(self, command: Transfer) -> None:
         leg = self.legs.get(command.leg)
