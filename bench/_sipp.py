@@ -48,6 +48,7 @@ __all__ = [
     "read_stats",
     "run_uac",
     "stop_process",
+    "udp_drops",
     "wait_for_sip",
 ]
 
@@ -104,6 +105,23 @@ def free_port(host: str = "127.0.0.1") -> int:
                     continue
             return int(port)
     raise RuntimeError(f"no port free for both UDP and TCP on {host} after 50 tries")
+
+
+def udp_drops(port: int) -> int:
+    """Datagrams the kernel dropped for want of receive-buffer room on UDP sockets bound to ``port``.
+
+    ``/proc/net/udp``'s last column counts them per socket; a B2BUA that falls behind
+    its socket loses requests and responses here before any SIP timer shows it.
+    """
+    total = 0
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        with contextlib.suppress(OSError), open(table) as f:
+            next(f, None)
+            for line in f:
+                fields = line.split()
+                if len(fields) > 12 and int(fields[1].rpartition(":")[2], 16) == port:
+                    total += int(fields[-1])
+    return total
 
 
 def answering_scenario(directory: Path) -> Path:
