@@ -255,6 +255,7 @@ class Switch:
                     leg.media = await self.media.allocate(event.leg)
                 except CentralinoError as exc:
                     log.warning("call %s refused: %s", event.leg, exc)
+                    self.legs.pop(event.leg, None)  # the handler never hears of this leg
                     self.endpoint.command(Reject(leg=event.leg, code=503, reason="Service Unavailable"))
                     return
             self._deliver(event)
@@ -275,6 +276,8 @@ class Switch:
             leg.held = isinstance(event, Held)
             self._update_remote(leg)
         elif isinstance(event, (HungUp, Failed)):
+            if leg is None and event.leg not in self._transfers and event.leg not in self._linked:
+                return  # a leg refused before the handler heard of it
             self._transfers.pop(event.leg, None)
             other = self._linked.pop(event.leg, None)
             if other is not None:

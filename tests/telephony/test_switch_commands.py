@@ -1,0 +1,64 @@
+"""The switch against itself: one switch rings another's echo service, holds, resumes, hangs up.
+
+No external program: both ends are ours, on real sockets, so this runs in well under a second
+and exercises the re-INVITE offer/answer on both sides (our hold offer, the base UA's answer
+through the SDP hook) and the statistics kept after a leg ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from telephony_peers import Recorder, running_switch
+
+from centralino.calls.commands import Hangup, Hold, Resume, Ring
+from centralino.calls.events import Answered, Failed, Held, HungUp, Resumed
+from centralino.telephony import EchoHandler
+
+T = TypeVar("T")
+
+
+def test_unknown_target_fails_with_404() -> None:
+    async def run() -> Recorder:
+        async with running_switch(media=False) as switch:
+            seen = Recorder()
+            switch.handler = seen
+            await switch.execute(Ring(leg="x", target="nobody"))
+            return seen
+
+    failed = run_and(run)
+    assert [(e.leg, e.code) for e in failed.of(Failed)] == [("x", 404)]
+
+
+def test_hold_and_resume_between_two_switches() -> None:
+    async def run() -> tuple[Recorder, Recorder]:
+        async with running_switch() as callee, running_switch() as caller:
+            far = Recorder(react=EchoHandler(callee, {"600"}))
+            callee.handler = far
+            near = Recorder()
+            caller.handler = near
+            caller.command(Ring(leg="out", target=f"sip:600@127.0.0.1:{callee.port}"))
+            await near.wait_for(lambda: bool(near.of(Answered)))
+            caller.command(Hold(leg="out"))
+            await near.wait_for(lambda: bool(near.of(Held)))
+            caller.command(Resume(leg="out"))
+            await near.wait_for(lambda: bool(near.of(Resumed)))
+            caller.command(Hangup(leg="out"))
+            await near.wait_for(lambda: bool(near.of(HungUp)))
+            await far.wait_for(lambda: bool(far.of(HungUp)))
+            assert caller.stats("out") is not None  # kept for the call record after the leg ended
+            return near, far
+
+    near, far = run_and(run)
+    assert [type(e).__name__ for e in near.events if not isinstance(e, Answered)][-3:] == [
+        "Held",
+        "Resumed",
+        "HungUp",
+    ]
+    assert [e.by for e in far.of(HungUp)] == ["remote"]
+
+
+def run_and(factory: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(factory())
