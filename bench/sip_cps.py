@@ -223,30 +223,42 @@ def summarise(
     return Step(rate, calls, good, achieved, retransmissions, status, tb, detail, cpu, setup_ms=uac.setup_ms)
 
 
-def sweep(device: Device, args: argparse.Namespace, workdir: Path, deadline: float) -> list[Step]:
-    """Steps up until a step is over the threshold; down by halves if the first one already is."""
-    steps: list[Step] = []
-    rates = list(args.rates)
-    print(f"\n{device.name}")
-    print(header())
-    while rates and time.monotonic() < deadline:
-        rate = rates.pop(0)
-        step = run_step(device, rate, args, workdir)
-        print(row(step), flush=True)
+class Sweep:
+    """One device's steps: up until a step is over the threshold, down by halves if the first is."""
+
+    def __init__(self, device: Device, rates: list[int], floor: int) -> None:
+        self.device, self.rates, self.floor = device, list(rates), floor
+        self.steps: list[Step] = []
+
+    @property
+    def done(self) -> bool:
+        return not self.rates
+
+    def run_next(self, args: argparse.Namespace, workdir: Path, deadline: float) -> None:
+        rate = self.rates.pop(0)
+        step = run_step(self.device, rate, args, workdir)
+        print(f"{self.device.name:<12}{row(step)}", flush=True)
         if not step.within(0.0) and time.monotonic() < deadline:
-            # the machine may be shared: a failing step runs once more and the better run counts
-            again = run_step(device, rate, args, workdir)
-            print(row(again) + " (again)", flush=True)
+            # the machine is shared: a failing step runs once more and the better run counts
+            again = run_step(self.device, rate, args, workdir)
+            print(f"{self.device.name:<12}{row(again)} (again)", flush=True)
             step = min(step, again, key=lambda s: (not s.reached, s.failed_share))
-        steps.append(step)
-        if not step.within(THRESHOLD):
-            if len(steps) == 1 or all(not s.within(THRESHOLD) for s in steps):
-                lower = rate // 2
-                if lower >= args.floor:
-                    rates = [lower]
-                    continue
-            break
-    return steps
+        self.steps.append(step)
+        if step.within(THRESHOLD):
+            return
+        going_down = all(not s.within(THRESHOLD) for s in self.steps)
+        self.rates = [rate // 2] if going_down and rate // 2 >= self.floor else []
+
+
+def sweep_all(devices: list[Device], args: argparse.Namespace, workdir: Path, deadline: float) -> list[Sweep]:
+    """The devices take turns, one step each, so load from elsewhere on the box falls on all alike."""
+    sweeps = [Sweep(device, args.rates, args.floor) for device in devices]
+    print(f"{'device':<12}{header()}")
+    while time.monotonic() < deadline and not all(s.done for s in sweeps):
+        for sweep in sweeps:
+            if not sweep.done and time.monotonic() < deadline:
+                sweep.run_next(args, workdir, deadline)
+    return sweeps
 
 
 COLUMNS = (
@@ -391,10 +403,12 @@ def main() -> None:
             script, version = install_sippy(args.sippy_venv or workdir / "sippy-venv")
             print(f"sippy {version} (b2bua_simple) installed in a separate venv")
             devices["sippy"] = Device(f"sippy {version}", sippy_command(script), {"SIPLOG_LVL": "WARN"})
-        for i, name in enumerate(names):
-            share = (deadline - time.monotonic()) / (len(names) - i)
-            results[name] = sweep(devices[name], args, workdir, time.monotonic() + share)
-            steps = results[name]
+        sweeps = sweep_all([devices[name] for name in names], args, workdir, deadline)
+        for name, sweep in zip(names, sweeps, strict=True):
+            results[name] = steps = sweep.steps
+            print(f"\n{sweep.device.name}\n{header()}")
+            for step in steps:
+                print(row(step))
             print(f"  highest rate with zero failed calls: {best(steps, 0.0)}/s; "
                   f"with <= 1 % failed: {best(steps, THRESHOLD)}/s")  # fmt: skip
             cost, at = cpu_cost(steps)
@@ -439,6 +453,14 @@ def report(results: dict[str, list[Step]]) -> None:
     direct = results.get("direct")
     if direct:
         print(f"\nharness ceiling (SIPp to SIPp): {best(direct, 0.0)}/s with zero failed calls")
+    ours_ms, ours_at = cpu_cost(results.get("centralino", []))
+    peer_ms, peer_at = cpu_cost(peer)
+    if ours_ms and peer_ms:
+        print(
+            f"CPU per call: centralino {ours_ms:.2f} ms at {ours_at}/s, "
+            f"sippy {peer_ms:.2f} ms at {peer_at}/s "
+            f"(sippy / centralino = {peer_ms / ours_ms:.1f})"
+        )
     print(f"cps={cps} peer_cps={peer_cps} peer_threshold={threshold} ratio={ratio}")
 
 
