@@ -140,9 +140,10 @@ async def running_switch(
     registrar: Registrar | None = None,
     domains: tuple[str, ...] = (),
     prompts: PromptCache | None = None,
+    transfer: str = "server",
 ) -> AsyncIterator[Switch]:
     switch = Switch(
-        SwitchConfig(bind="127.0.0.1", port=0, tcp=False, media=media, moh=moh),
+        SwitchConfig(bind="127.0.0.1", port=0, tcp=False, media=media, moh=moh, transfer=transfer),
         resolver=resolver,
         registrar=registrar,
         domains=domains,
