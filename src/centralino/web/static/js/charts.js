@@ -3,9 +3,9 @@ import { t } from "./i18n.js";
 import { clock } from "./format.js";
 
 const NS = "http://www.w3.org/2000/svg";
-const W = 560;
-const H = 170;
-const PAD = { left: 34, right: 8, top: 10, bottom: 22 };
+const W = 420;
+const H = 190;
+const PAD = { left: 34, right: 8, top: 16, bottom: 22 };
 
 function svg(tag, attrs = {}, text) {
   const node = document.createElementNS(NS, tag);
@@ -78,7 +78,7 @@ export function volumeChart(container, items) {
     const width = Math.max(2, band * 0.7);
     const left = x(i) - width / 2;
     const base = PAD.top + plotH;
-    const group = svg("g");
+    const group = svg("g", { class: "interval" });
     group.append(svg("title", {}, t("chart.volume_tip", { time: clock(item.start), offered: item.offered, answered: item.answered, abandoned: item.abandoned })));
     group.append(svg("rect", { x: left, y: base - h(item.offered), width, height: h(item.offered), class: "bar offered" }));
     group.append(svg("rect", { x: left, y: base - h(item.answered), width, height: h(item.answered), class: "bar answered" }));
@@ -88,8 +88,8 @@ export function volumeChart(container, items) {
   axisX(root, items, x);
   const legend = svg("g", { class: "legend" });
   [["answered", t("chart.answered")], ["abandoned", t("chart.abandoned")], ["offered", t("chart.offered")]].forEach(([cls, text], i) => {
-    legend.append(svg("rect", { x: W - 250 + i * 82, y: 2, width: 10, height: 10, class: `bar ${cls}` }));
-    legend.append(svg("text", { x: W - 236 + i * 82, y: 11, class: "axis" }, text));
+    legend.append(svg("rect", { x: W - 250 + i * 84, y: 0, width: 10, height: 10, class: `bar ${cls}` }));
+    legend.append(svg("text", { x: W - 236 + i * 84, y: 9, class: "axis" }, text));
   });
   root.append(legend);
   container.replaceChildren(root);

@@ -20,21 +20,21 @@ function renderQueues() {
       el("th", { scope: "row" }, s.queue),
       el("td", { class: "num waiting" }, s.waiting),
       el("td", { class: "num" }, s.longest_wait === null ? "—" : duration(s.longest_wait)),
-      el("td", { class: "num sl", title: `${s.formula}: ${s.formula_text}; T = ${s.threshold} s` },
-        percent(s.service_level), el("span", { class: "muted small" }, ` / ${percent(s.service_level_goal)}`)),
+      el("td", { class: "num sl", title: t("queue.sl_help", { formula: s.formula, text: s.formula_text, threshold: s.threshold, goal: percent(s.service_level_goal) }) },
+        percent(s.service_level)),
       el("td", { class: "num" }, duration(s.asa)),
       el("td", { class: "num" }, duration(s.aht)),
       el("td", { class: "num" }, s.abandoned),
       el("td", { class: "num" }, s.callbacks_pending),
       el("td", { class: "num", title: t("queue.ewt_error_help") },
-        s.ewt_error_mean === null ? t("common.no_data") : `${duration(s.ewt_error_mean)} / ${duration(s.ewt_error_p90)}`),
+        s.ewt_error_mean === null ? "—" : `${Math.round(s.ewt_error_mean)} / ${Math.round(s.ewt_error_p90)} s`),
       el("td", { class: "num" }, `${s.agents_available} / ${s.agents_staffed}`),
     ),
   );
   $("queue-table").tBodies[0].replaceChildren(...rows);
   const formulas = new Map([...board.queues.values()].map((s) => [s.formula, s]));
   $("sl-formulas").textContent = [...formulas.values()]
-    .map((s) => t("queue.formula_note", { formula: s.formula, text: s.formula_text, threshold: s.threshold }))
+    .map((s) => t("queue.formula_note", { formula: s.formula, text: s.formula_text, threshold: s.threshold, goal: percent(s.service_level_goal) }))
     .join(" · ");
   for (const s of board.queues.values()) {
     if (s.at_risk) board.alerts.set(s.queue, t("alert.sl_at_risk", { queue: s.queue, sl: percent(s.service_level), goal: percent(s.service_level_goal) }));
@@ -49,10 +49,13 @@ function renderAlerts() {
 
 // Agents ------------------------------------------------------------------------------------
 function agentActions(agent) {
+  const settable = ["available", "break", "logged-out"];
   const select = el("select", { "aria-label": t("agent.change_state", { name: agent.name }) },
-    ...["available", "break", "logged-out"].map((s) => el("option", { value: s, selected: s === agent.state }, t(`state.${s}`))));
+    settable.includes(agent.state) ? null : el("option", { value: "", selected: true }, "—"),
+    ...settable.map((s) => el("option", { value: s, selected: s === agent.state }, t(`state.${s}`))));
   const apply = el("button", { type: "button", class: "small", onclick: async () => {
     const state = select.value;
+    if (!state) return;
     const updated = await attempt(() => api("PUT", `${V1}/live/agents/${agent.agent_id}/state${q()}`, { state, reason: state === "break" ? "supervisor" : null }));
     if (updated) showAgent(updated);
   } }, t("agent.set"));
@@ -94,7 +97,7 @@ function renderAgents() {
         el("td", { class: "mono" }, a.phone && a.phone !== a.extension ? `${a.extension} → ${a.phone}` : a.extension),
         el("td", {}, el("span", { class: "state", "data-state": a.state }, t(`state.${a.state}`)), a.reason ? el("span", { class: "muted small" }, ` ${a.reason}`) : null),
         el("td", { class: "num since", "data-since": a.since }, duration(now - a.since)),
-        el("td", { class: "actions" }, ...agentActions(a)),
+        el("td", {}, el("div", { class: "actions" }, ...agentActions(a))),
       ),
     ),
   );
@@ -150,7 +153,7 @@ function onEvent(event) {
       showAgent(data);
       break;
     case "alert":
-      board.alerts.set(data.queue, data.message);
+      board.alerts.set(data.queue, t("alert.queue", { queue: data.queue, message: data.message }));
       renderAlerts();
       break;
     case "announcement":
