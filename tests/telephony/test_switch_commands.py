@@ -13,8 +13,8 @@ from typing import TypeVar
 
 from telephony_peers import Recorder, running_switch
 
-from centralino.calls.commands import Hangup, Hold, Resume, Ring
-from centralino.calls.events import Answered, Failed, Held, HungUp, Resumed
+from centralino.calls.commands import Bridge, Hangup, Hold, Resume, Ring, Transfer
+from centralino.calls.events import Answered, Bridged, Failed, Held, HungUp, Resumed
 from centralino.telephony import EchoHandler
 
 T = TypeVar("T")
@@ -62,3 +62,31 @@ def test_hold_and_resume_between_two_switches() -> None:
 
 def run_and(factory: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(factory())
+
+
+def test_attended_transfer_joins_the_held_party_to_the_consultation() -> None:
+    """Customer held, agent consulting a colleague; the transfer drops the agent, resumes the
+    customer and bridges customer and colleague (the three far ends are another switch's echo)."""
+
+    async def run() -> Recorder:
+        async with running_switch() as far, running_switch() as switch:
+            far.handler = EchoHandler(far, {"600"})
+            seen = Recorder()
+            switch.handler = seen
+            echo = f"sip:600@127.0.0.1:{far.port}"
+            for leg in ("customer", "agent", "colleague"):
+                switch.command(Ring(leg=leg, target=echo))
+            await seen.wait_for(lambda: len(seen.of(Answered)) == 3)
+            switch.command(Bridge(leg="customer", other="agent"))
+            switch.command(Hold(leg="customer"))
+            await seen.wait_for(lambda: bool(seen.of(Held, "customer")))
+            switch.command(Bridge(leg="agent", other="colleague"))
+            switch.command(Transfer(leg="customer", target="", attended_with="colleague"))
+            await seen.wait_for(lambda: bool(seen.of(HungUp, "agent")) and bool(seen.of(Resumed, "customer")))
+            assert switch.legs["customer"].bridged == "colleague"
+            assert switch.legs["colleague"].bridged == "customer"
+            return seen
+
+    seen = run_and(run)
+    assert seen.of(HungUp, "agent")[0].cause == "transferred"
+    assert [e.other for e in seen.of(Bridged, "customer")] == ["agent", "colleague"]
