@@ -8,13 +8,37 @@ through the SDP hook) and the statistics kept after a leg ends.
 from __future__ import annotations
 
 import asyncio
+import wave
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
-from telephony_peers import Recorder, running_switch
+import numpy as np
+from telephony_peers import Recorder, running_switch, tone
 
-from centralino.calls.commands import Bridge, Hangup, Hold, Resume, Ring, Transfer
-from centralino.calls.events import Answered, Bridged, Failed, Held, HungUp, Resumed
+from centralino.calls.commands import (
+    Answer,
+    Bridge,
+    Hangup,
+    Hold,
+    Play,
+    Resume,
+    Ring,
+    StartRecording,
+    Transfer,
+)
+from centralino.calls.events import (
+    Answered,
+    Bridged,
+    CallEvent,
+    CallOffered,
+    Failed,
+    Held,
+    HungUp,
+    PlaybackFinished,
+    Resumed,
+)
+from centralino.media.player import Prompt, PromptCache
 from centralino.telephony import EchoHandler
 
 T = TypeVar("T")
@@ -90,3 +114,42 @@ def test_attended_transfer_joins_the_held_party_to_the_consultation() -> None:
     seen = run_and(run)
     assert seen.of(HungUp, "agent")[0].cause == "transferred"
     assert [e.other for e in seen.of(Bridged, "customer")] == ["agent", "colleague"]
+
+
+def test_recording_holds_what_the_caller_played(tmp_path: Path) -> None:
+    """20 ms G.711 frames end to end: one switch plays a 1 s 700 Hz prompt into a call, the
+    other answers, records and collects; the recording must hold about a second of that tone."""
+    prompts = PromptCache()
+    prompts.add(Prompt.from_samples("tone", 0.3 * np.sin(2 * np.pi * 700 * np.arange(8000) / 8000), 8000))
+    recording = tmp_path / "call.wav"
+
+    async def run() -> None:
+        async with running_switch() as callee, running_switch(prompts=prompts) as caller:
+
+            def answer_and_record(event: CallEvent) -> None:
+                if isinstance(event, CallOffered):
+                    callee.command(Answer(leg=event.leg))
+                elif isinstance(event, Answered):
+                    callee.command(StartRecording(leg=event.leg, path=str(recording), stereo=True))
+
+            far = Recorder(react=answer_and_record)
+            callee.handler = far
+            near = Recorder()
+            caller.handler = near
+            caller.command(Ring(leg="out", target=f"sip:rec@127.0.0.1:{callee.port}"))
+            await near.wait_for(lambda: bool(near.of(Answered)))
+            await far.wait_for(lambda: bool(far.of(Answered)))
+            caller.command(Play(leg="out", prompts=("tone",), playback="p"))
+            await near.wait_for(lambda: bool(near.of(PlaybackFinished)), timeout=5)
+            caller.command(Hangup(leg="out"))
+            await far.wait_for(lambda: bool(far.of(HungUp)))
+
+    asyncio.run(run())
+    with wave.open(str(recording)) as wav:
+        samples = (
+            np.frombuffer(wav.readframes(wav.getnframes()), "<i2").reshape(-1, 2)[:, 0].astype(np.float64)
+        )
+    frames = samples[: len(samples) // 160 * 160].reshape(-1, 160)
+    loud = np.sqrt((frames**2).mean(axis=1)) > 1000
+    assert 0.8 <= loud.sum() * 0.02 <= 1.2, loud.sum() * 0.02
+    assert abs(tone(samples[np.repeat(loud, 160)])[0] - 700) < 10
