@@ -7,15 +7,25 @@ Asterisk's app_queue, scans every member for each decision (it is written here
 because app_queue cannot be driven without Asterisk; it implements only what
 the mix needs, with the same eligibility rules and longest-idle choice).
 
-Prints events per second and p50/p99 decision latency of each, and the ratio.
-Target: >= 50,000 events/s and p99 < 1 ms on one core.
+Prints events per second and p50/p99 decision latency of each, a SHA-256 digest
+of every decision the engine made in the measured run (the same seed must give
+the same digest before and after an optimisation), and as the last line::
 
-    .venv/bin/python bench/routing.py [--events 200000] [--baseline-events 2000] [--seed 1]
+    events_per_second=N p99_us=X peer_events_per_second=M ratio=R
+
+Target: >= 50,000 events/s and p99 < 1 ms on one core. The process pins itself
+to one CPU (``--cpu``, default the last one it may use) so the figures are for
+one core; on a shared machine run it several times and report them all.
+
+    .venv/bin/python bench/routing.py [--events 200000] [--baseline-events 2000] [--seed 1] [--cpu N]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import os
 import random
 import time
 from array import array
@@ -42,6 +52,7 @@ from centralino.acd import (
     WaitStep,
     WrapUpEnded,
 )
+from centralino.acd.journal import to_dict
 
 LANGUAGES = ("en", "pl", "de", "fr", "es")
 
@@ -200,7 +211,8 @@ def pick(rng: random.Random, keys: dict) -> str:
 
 
 def run(router: Engine | ScanningRouter, queues: list[QueueSpec], agents: list[AgentSpec], events: int,
-        seed: int, target_waiting: int, warmup: int) -> tuple[int, float, array]:
+        seed: int, target_waiting: int, warmup: int,
+        digest: Digest | None = None) -> tuple[int, float, array]:
     """Drive ``router``; the first ``warmup`` events (pools for new requirement sets) are not measured."""
     rng = random.Random(seed)
     pop = Population()
@@ -266,16 +278,38 @@ def run(router: Engine | ScanningRouter, queues: list[QueueSpec], agents: list[A
         busy += took
         handled += 1
         pop.apply(decisions)
+        if digest is not None and handled > warmup:
+            digest(decisions)
     return handled - warmup, busy / 1e9, latencies
 
 
-def report(name: str, handled: int, seconds: float, latencies: array) -> float:
+class Digest:
+    """Hashes every decision list the engine returns (outside the timed span)."""
+
+    def __init__(self) -> None:
+        self.sha = hashlib.sha256()
+
+    def __call__(self, decisions: list[Decision]) -> None:
+        self.sha.update(json.dumps([to_dict(d) for d in decisions], sort_keys=True).encode())
+
+
+def report(name: str, handled: int, seconds: float, latencies: array) -> tuple[float, float]:
     ordered = sorted(latencies)
     p50 = ordered[len(ordered) // 2] / 1000
     p99 = ordered[int(len(ordered) * 0.99)] / 1000
     rate = handled / seconds
     print(f"{name:<28} {handled:>9,} events  {rate:>12,.0f} events/s  p50 {p50:8.1f} µs  p99 {p99:8.1f} µs")
-    return rate
+    return rate, p99
+
+
+def pin(cpu: int | None) -> int | None:
+    """Run on one core (Linux); returns the core, or None where affinity cannot be set."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    allowed = sorted(os.sched_getaffinity(0))
+    chosen = allowed[-1] if cpu is None else cpu
+    os.sched_setaffinity(0, {chosen})
+    return chosen
 
 
 def main() -> None:
@@ -287,18 +321,26 @@ def main() -> None:
     parser.add_argument("--queues", type=int, default=100)
     parser.add_argument("--waiting", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cpu", type=int, default=None, help="core to pin to (default: the last allowed)")
     args = parser.parse_args()
+    core = pin(args.cpu)
     queues, agents = build(args.seed, args.agents, args.skills, args.queues)
     print(f"{args.agents:,} agents, {args.skills} skills, {args.queues} queues, "
-          f"~{args.waiting:,} waiting contacts; measured after a warm-up of a fifth as many events")
+          f"~{args.waiting:,} waiting contacts; measured after a warm-up of a fifth as many events; "
+          f"pinned to core {core}")
     engine = Engine(queues, seed=args.seed)
-    ours = report("centralino (indexed pools)",
-                  *run(engine, queues, agents, args.events, args.seed, args.waiting, args.events // 5))
+    digest = Digest()
+    ours, p99 = report("centralino (indexed pools)",
+                       *run(engine, queues, agents, args.events, args.seed, args.waiting, args.events // 5,
+                            digest))
     problems = engine.audit()
-    baseline = report("baseline (scan every agent)",
-                      *run(ScanningRouter(queues), queues, agents, args.baseline_events, args.seed,
-                           args.waiting, args.baseline_events // 5))
-    print(f"ratio: {ours / baseline:,.1f}x the baseline's events/s; engine audit: {problems[:3] or 'clean'}")
+    peer, _ = report("baseline (scan every agent)",
+                     *run(ScanningRouter(queues), queues, agents, args.baseline_events, args.seed,
+                          args.waiting, args.baseline_events // 5))
+    print(f"decision digest (seed {args.seed}, {args.events:,} events): {digest.sha.hexdigest()}; "
+          f"engine audit: {problems[:3] or 'clean'}")
+    print(f"events_per_second={ours:.0f} p99_us={p99:.1f} peer_events_per_second={peer:.0f} "
+          f"ratio={ours / peer:.1f}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,14 @@ pool leaves, ``leave_when_empty`` queues send their callers to the fallback.
 from __future__ import annotations
 
 from centralino.acd import events as ev
-from centralino.acd.agent_states import WORKING, AgentInput, AgentState, TransitionRefused, next_state
+from centralino.acd.agent_states import (
+    TRANSITIONS,
+    WORKING,
+    AgentInput,
+    AgentState,
+    TransitionRefused,
+    next_state,
+)
 from centralino.acd.decisions import AgentStateChanged, CancelOffer
 from centralino.acd.model import AgentSpec
 from centralino.acd.pools import AgentRuntime, ContactState
@@ -23,7 +30,7 @@ class AgentLifecycle(EngineState):
 
     def _transition(self, a: AgentRuntime, given: AgentInput, now: float, reason: str) -> None:
         old = a.state
-        new = next_state(old, given)
+        new = TRANSITIONS.get((old, given)) or next_state(old, given)  # next_state raises the refusal
         if new is old:
             return
         if old is AVAILABLE:

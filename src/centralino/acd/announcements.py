@@ -16,13 +16,14 @@ from centralino.acd.state import EngineState
 class Announcements(EngineState):
     """Position and expected wait for waiting callers (a part of ``Engine``)."""
 
-    def _ewt(self, c: ContactRuntime) -> float:
+    def _ewt(self, c: ContactRuntime, position: int | None = None) -> float:
         q = c.queue
         pool = c.pool if c.pool is not None and c.pool.queue is q else self._pool(q, c.requirements)
-        return position_ewt(q.position(c), 0, pool.working, q.handle.mean)
+        return position_ewt(q.position(c) if position is None else position, 0, pool.working, q.handle.mean)
 
     def _announce(self, c: ContactRuntime, now: float) -> None:
         q = c.queue
-        ewt = self._ewt(c)
+        position = q.position(c)
+        ewt = self._ewt(c, position)
         c.announced.append((now, ewt, q.baseline.estimate(now - c.contact.arrived), q))
-        self._emit(Announce(c.id, q.position(c), ewt))
+        self._out.append(Announce(c.id, position, ewt))

@@ -74,13 +74,17 @@ class Matching(EngineState):
         chosen: ContactRuntime | None = None
         weight = self.settings.penalty_weight
         penalties = a.spec.queues
+        me = a.id
         for pool in a.pools:
-            if not pool.contacts:
+            heap = pool.contacts
+            if not heap:
                 continue
-            c = pool.head_contact()
-            if c is None:
-                continue
-            if c.declined and a.id in c.declined:
+            _, _, gen, c = heap[0]
+            if c.gen != gen or c.state is not WAITING or c.pool is not pool:
+                c = pool.head_contact()
+                if c is None:
+                    continue
+            if c.declined and me in c.declined:
                 c = next((x for x in sorted(pool.waiting_contacts(), key=lambda x: (x.key, x.seq))
                           if not (x.declined and a.id in x.declined)), None)
                 if c is None:

@@ -58,10 +58,10 @@ class AgentRuntime:
     break_reason: str | None = None
     wrap_token: int = 0  # identifies the pending wrap-up timer
     last_queue: QueueRuntime | None = None
+    id: str = field(init=False)  # the extension; a plain slot, read on every hot path
 
-    @property
-    def id(self) -> str:
-        return self.spec.extension
+    def __post_init__(self) -> None:
+        self.id = self.spec.extension
 
 
 @dataclass(slots=True, eq=False)
@@ -84,10 +84,10 @@ class ContactRuntime:
     attempts: int = 0
     visited: tuple[str, ...] = ()
     announced: list[tuple[float, float, float, QueueRuntime]] = field(default_factory=list)
+    id: str = field(init=False)
 
-    @property
-    def id(self) -> str:
-        return self.contact.id
+    def __post_init__(self) -> None:
+        self.id = self.contact.id
 
 
 @dataclass(slots=True, eq=False)
@@ -143,10 +143,10 @@ class QueueRuntime:
     offered: int = 0
     callbacks: int = 0
     callbacks_within: int = 0
+    name: str = field(init=False)
 
-    @property
-    def name(self) -> str:
-        return self.spec.name
+    def __post_init__(self) -> None:
+        self.name = self.spec.name
 
     def position(self, contact: ContactRuntime) -> int:
         return self.waiting.bisect_left((contact.key, contact.seq)) + 1

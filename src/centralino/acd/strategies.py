@@ -75,14 +75,16 @@ def agent_key(
 def describe(strategy: Strategy, key: AgentKey) -> str:
     """Why this agent: the key in words, for the journal."""
     penalty, value, _ = key
-    label = {
-        Strategy.longest_idle: "idle since",
-        Strategy.ring_all: "idle since",
-        Strategy.round_robin: "last offered at",
-        Strategy.least_talk_time: "talk time",
-        Strategy.fewest_calls: "calls",
-        Strategy.linear: "order",
-        Strategy.random: "draw",
-        Strategy.weighted_random: "race time",
-    }[strategy]
-    return f"{strategy.value}: penalty {penalty:g}, {label} {value:.6g}"
+    return f"{strategy.value}: penalty {penalty:g}, {_LABELS[strategy]} {value:.6g}"
+
+
+_LABELS = {
+    Strategy.longest_idle: "idle since",
+    Strategy.ring_all: "idle since",
+    Strategy.round_robin: "last offered at",
+    Strategy.least_talk_time: "talk time",
+    Strategy.fewest_calls: "calls",
+    Strategy.linear: "order",
+    Strategy.random: "draw",
+    Strategy.weighted_random: "race time",
+}
