@@ -17,19 +17,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import cast
+from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from centralino.api.bus import Subscriber
 from centralino.api.deps import API_PREFIX
 from centralino.api.errors import ApiError
 from centralino.api.routes.live import Live, resolve_live
+from centralino.api.runtime import (
+    AgentStatus,
+    Announcement,
+    IntervalFigure,
+    MonitorMode,
+    Offer,
+    QueueSnapshot,
+    TargetKind,
+    TransferMode,
+)
 from centralino.api.security import authenticate
 
-__all__ = ["CLOSE_CODES", "router"]
+__all__ = ["CLOSE_CODES", "EVENT_TYPES", "event_schema", "router", "validate_message"]
 
 router = APIRouter()
 
@@ -50,7 +61,7 @@ def _resolve(websocket: WebSocket, tenant: str | None) -> Live:
 
 
 async def _close(websocket: WebSocket, status: int, message: str) -> None:
-    await websocket.send_json({"type": "error", "data": {"status": status, "message": message}})
+    await websocket.send_json({"seq": None, "type": "error", "data": {"status": status, "message": message}})
     await websocket.close(code=CLOSE_CODES.get(status, 4400), reason=message[:120])
 
 
@@ -108,3 +119,156 @@ async def _drain(websocket: WebSocket) -> None:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
+
+
+# The message schema (docs/cti-events.schema.json is generated from this) -------------------------
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Hello(_Payload):
+    tenant: str
+    user_id: str
+    role: Literal["admin", "supervisor", "agent"]
+    agent_id: str | None
+    last_seq: int
+
+
+class ErrorData(_Payload):
+    status: int
+    message: str
+
+
+class Resync(_Payload):
+    reason: str
+
+
+class CallRef(_Payload):
+    call_id: str
+    agent_id: str
+
+
+class CallHeld(CallRef):
+    held: bool
+
+
+class CallRecording(CallRef):
+    paused: bool
+
+
+class CallTransferred(CallRef):
+    mode: TransferMode
+    kind: TargetKind
+    target: str
+
+
+class CallConferenced(CallRef):
+    kind: TargetKind
+    target: str
+
+
+class CallEnded(CallRef):
+    cause: str
+
+
+class CallWrapped(CallRef):
+    disposition: str
+
+
+class CallDialed(CallRef):
+    number: str
+    customer_id: str | None
+
+
+class CallMonitored(_Payload):
+    call_id: str
+    mode: MonitorMode
+    extension: str
+    by: str
+
+
+class QueueTick(_Payload):
+    queues: list[QueueSnapshot]
+
+
+class Intervals(_Payload):
+    intervals: list[IntervalFigure]
+
+
+class Alert(_Payload):
+    queue: str
+    kind: Literal["service-level"]
+    message: str
+
+
+class AnnouncementData(_Payload):
+    announcement: Announcement | None
+
+
+EVENT_TYPES: dict[str, Any] = {
+    "hello": Hello,
+    "error": ErrorData,
+    "resync": Resync,
+    "agent.state": AgentStatus,
+    "call.offered": Offer,
+    "call.answered": CallRef,
+    "call.held": CallHeld,
+    "call.recording": CallRecording,
+    "call.transferred": CallTransferred,
+    "call.conferenced": CallConferenced,
+    "call.ended": CallEnded,
+    "call.wrapped": CallWrapped,
+    "call.dialed": CallDialed,
+    "call.monitored": CallMonitored,
+    "queue.tick": QueueTick,
+    "intervals": Intervals,
+    "alert": Alert,
+    "announcement": AnnouncementData,
+}
+"""Every message type of the stream and the type of its ``data``."""
+
+
+def validate_message(message: dict[str, Any]) -> Any:
+    """Check one wire message (what the browser receives) against its type's payload; raises if wrong."""
+    if set(message) - {"seq", "type", "at", "data"} or message.get("type") not in EVENT_TYPES:
+        raise ValueError(f"unknown message shape or type: {sorted(message)} {message.get('type')!r}")
+    seq = message.get("seq")
+    if seq is not None and (not isinstance(seq, int) or seq < 1):
+        raise ValueError(f"seq must be a positive integer or null, not {seq!r}")
+    return TypeAdapter(EVENT_TYPES[message["type"]]).validate_python(message["data"], strict=False)
+
+
+def event_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of a stream message: one ``oneOf`` branch per type, payloads in ``$defs``."""
+    defs: dict[str, Any] = {}
+    branches = []
+    for name, payload in EVENT_TYPES.items():
+        schema = TypeAdapter(payload).json_schema(ref_template="#/$defs/{model}")
+        defs.update(schema.pop("$defs", {}))
+        title = schema.get("title", payload.__name__)
+        defs[title] = schema
+        branches.append(
+            {
+                "type": "object",
+                "title": name,
+                "additionalProperties": False,
+                "required": ["seq", "type", "data"],
+                "properties": {
+                    "seq": {
+                        "type": ["integer", "null"],
+                        "minimum": 1,
+                        "description": "per-tenant sequence number; null for hello and error",
+                    },
+                    "type": {"const": name},
+                    "at": {"type": "number", "description": "Unix seconds"},
+                    "data": {"$ref": f"#/$defs/{title}"},
+                },
+            }
+        )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Centralino CTI event stream message",
+        "description": "One message of GET /api/v1/events (WebSocket); see docs/cti-events.md.",
+        "oneOf": branches,
+        "$defs": dict(sorted(defs.items())),
+    }
