@@ -64,6 +64,7 @@ T = TypeVar("T")
 
 _SINGLE = ("from", "to", "call-id", "cseq", "max-forwards", "content-length")
 _REQUIRED = ("via", "from", "to", "call-id", "cseq")
+_REQUIRED_SET = frozenset(_REQUIRED)
 _CALL_ID = re.compile(
     r"[A-Za-z0-9\-.!%*_+`'~()<>:\\\"/\[\]?{}]+(?:@[A-Za-z0-9\-.!%*_+`'~()<>:\\\"/\[\]?{}]+)?"
 )
@@ -386,7 +387,10 @@ def _read_headers(head: str, lines: list[str]) -> tuple[Headers, set[str], bool]
     repeated: set[str] = set()
     if len(first) != len(items):
         seen: set[str] = set()
-        repeated = {k for _, k, _v in items if k in seen or seen.add(k)}
+        for _, key, _value in items:
+            if key in seen:
+                repeated.add(key)
+            seen.add(key)
     return Headers._from_keyed(items, first), repeated, canonical
 
 
@@ -460,12 +464,13 @@ def _response(first: str, headers: Headers, body: bytes) -> Response:
 
 
 def _check_headers(msg: Request | Response, index: dict[str, str], repeated: set[str]) -> None:
-    for key in _REQUIRED:
-        if key not in index:
-            raise SipParseError(f"missing {key} header")
-    for key in _SINGLE:
-        if key in repeated:
-            raise SipParseError(f"more than one {key} header")
+    if not index.keys() >= _REQUIRED_SET:
+        missing = next(key for key in _REQUIRED if key not in index)
+        raise SipParseError(f"missing {missing} header")
+    if repeated:
+        for key in _SINGLE:
+            if key in repeated:
+                raise SipParseError(f"more than one {key} header")
     call_id = index["call-id"]
     if not _CALL_ID.fullmatch(call_id):
         raise SipParseError(f"bad Call-ID {call_id[:40]!r}")
@@ -483,7 +488,9 @@ def _check_headers(msg: Request | Response, index: dict[str, str], repeated: set
         cache["contact"] = msg._name_addrs("contact")
     max_forwards = index.get("max-forwards")
     if max_forwards is not None:
-        cache["mf"] = parse_int(max_forwards, "Max-Forwards", 255)
+        usual = len(max_forwards) <= 3 and max_forwards.isascii() and max_forwards.isdigit()
+        hops = int(max_forwards) if usual else 256
+        cache["mf"] = hops if hops <= 255 else parse_int(max_forwards, "Max-Forwards", 255)
     if isinstance(msg, Request) and cseq.method != msg.method:
         unknown = msg.method not in abnf.KNOWN_METHODS
         raise SipParseError(f"CSeq method {cseq.method} differs from {msg.method}", 501 if unknown else 400)
