@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from centralino.records import facts as f
 from centralino.records.stats import AgentActivity, Outcome, QueuedContact
 
-__all__ = ["HANDLING_STATES", "CallRecord", "LegRecord", "RecordingInfo", "agent_spans", "fold"]
+__all__ = [
+    "HANDLING_STATES", "CallRecord", "LegRecord", "RecordingInfo", "agent_spans", "fold", "from_json",
+    "to_json",
+]
 
 HANDLING_STATES = frozenset({"reserved", "on-call", "wrap-up"})
 
@@ -348,3 +351,20 @@ def agent_spans(facts: Iterable[f.AgentStateRecorded], until: float) -> list[Age
                 name = "handling" if this.state in HANDLING_STATES else this.state
                 spans.append(AgentActivity(agent, name, this.at, end))
     return spans
+
+
+def to_json(record: CallRecord) -> dict[str, Any]:
+    """The record as JSON-ready values (what the ``calls.detail`` column and the API hold)."""
+    out = asdict(record)
+    out["passages"] = [{**asdict(p), "outcome": str(p.outcome)} for p in record.passages]
+    return out
+
+
+def from_json(data: dict[str, Any]) -> CallRecord:
+    """The inverse of ``to_json``."""
+    values = dict(data)
+    values["legs"] = {k: LegRecord(**v) for k, v in values.get("legs", {}).items()}
+    values["recordings"] = {k: RecordingInfo(**v) for k, v in values.get("recordings", {}).items()}
+    values["passages"] = [QueuedContact(**{**p, "outcome": Outcome(p["outcome"])})
+                          for p in values.get("passages", [])]
+    return CallRecord(**values)

@@ -11,9 +11,17 @@ from centralino.store.passwords import digest_ha1, hash_password, needs_rehash, 
 # Imported here so the sip_bindings table is in Base.metadata whenever the store is (migrations, checks).
 from centralino.store.sip_bindings import SqlBindingStore, SqlCredentialSource
 
+# The call records' tables, likewise (imported before the store that uses them).
+from centralino.store.call_records import CallRow, RecordingRow  # isort: skip
+from centralino.store.call_record_store import CallFilter, CallRecordStore  # isort: skip
+
 __all__ = [
     "ApplySummary",
+    "CallFilter",
+    "CallRecordStore",
+    "CallRow",
     "Database",
+    "RecordingRow",
     "SqlBindingStore",
     "SqlCredentialSource",
     "apply_config",
