@@ -126,6 +126,7 @@ class Switch:
         self._pairs: dict[str, str] = {}  # signalling-only mode: leg -> the leg whose SDP it gets
         self._transfers: dict[str, str] = {}  # new leg ringing the target -> the leg being transferred
         self._linked: dict[str, str] = {}  # legs the switch joined itself (transfers): one ends both
+        self._refused: set[str] = set()  # inbound legs refused before the handler heard of them
         self._expiry: asyncio.TimerHandle | None = None
 
     # ---- lifecycle -----------------------------------------------------------------------------
@@ -255,7 +256,8 @@ class Switch:
                     leg.media = await self.media.allocate(event.leg)
                 except CentralinoError as exc:
                     log.warning("call %s refused: %s", event.leg, exc)
-                    self.legs.pop(event.leg, None)  # the handler never hears of this leg
+                    self.legs.pop(event.leg, None)
+                    self._refused.add(event.leg)  # the handler never hears of this leg
                     self.endpoint.command(Reject(leg=event.leg, code=503, reason="Service Unavailable"))
                     return
             self._deliver(event)
@@ -276,9 +278,13 @@ class Switch:
             leg.held = isinstance(event, Held)
             self._update_remote(leg)
         elif isinstance(event, (HungUp, Failed)):
-            if leg is None and event.leg not in self._transfers and event.leg not in self._linked:
-                return  # a leg refused before the handler heard of it
-            self._transfers.pop(event.leg, None)
+            if event.leg in self._refused:
+                self._refused.discard(event.leg)
+                return
+            transferred = self._transfers.pop(event.leg, None)
+            if transferred is not None:  # a blind transfer's target never answered: the caller is alone
+                reason = f"transfer failed {event.code}" if isinstance(event, Failed) else "transfer failed"
+                self.endpoint.command(Hangup(leg=transferred, cause=reason))
             other = self._linked.pop(event.leg, None)
             if other is not None:
                 self._linked.pop(other, None)
@@ -364,7 +370,8 @@ class Switch:
         try:
             uri = self.resolver.resolve(command.target)
         except TargetUnreachable as exc:
-            self._deliver(Failed(at=self.clock.now(), leg=command.leg, code=exc.code, reason=str(exc)))
+            failed = Failed(at=self.clock.now(), leg=command.leg, code=exc.code, reason=str(exc))
+            await self._sip_event(failed)
             return
         leg = SwitchLeg(command.leg, "outbound", "calling", created_at=self.clock.now(),
                         session_id=self.rng.getrandbits(31))
@@ -374,7 +381,7 @@ class Switch:
                 leg.media = await self.media.allocate(command.leg)
             except CentralinoError as exc:
                 self.legs.pop(command.leg, None)
-                self._deliver(Failed(at=self.clock.now(), leg=command.leg, code=503, reason=str(exc)))
+                await self._sip_event(Failed(at=self.clock.now(), leg=command.leg, code=503, reason=str(exc)))
                 return
         self.endpoint.command(Ring(leg=command.leg, target=uri, timeout=command.timeout,
                                    caller_id=command.caller_id))
@@ -423,10 +430,11 @@ class Switch:
                 self._resume(Resume(leg=leg.id))
             self._bridge(leg.id, other)
             return
+        target_leg = new_id(self.clock.now(), self.rng)
         try:
             uri = self.resolver.resolve(command.target)
-        except TargetUnreachable as exc:
-            self._deliver(Failed(at=self.clock.now(), leg=command.leg, code=exc.code, reason=str(exc)))
+        except TargetUnreachable as exc:  # reported on the leg that would have rung; the call is untouched
+            self._deliver(Failed(at=self.clock.now(), leg=target_leg, code=exc.code, reason=str(exc)))
             return
         if self.config.transfer == "refer":
             self.endpoint.command(Transfer(leg=leg.id, target=uri))
@@ -443,7 +451,6 @@ class Switch:
         if self.media is not None and self.config.moh:
             with contextlib.suppress(CentralinoError):
                 self.media.play(leg.id, [self.config.moh], playback_id="moh", loop=True)
-        target_leg = new_id(self.clock.now(), self.rng)
         self._transfers[target_leg] = leg.id
         await self._ring(Ring(leg=target_leg, target=uri))
 
