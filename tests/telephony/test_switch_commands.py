@@ -22,6 +22,7 @@ from centralino.calls.commands import (
     Hangup,
     Hold,
     Play,
+    Reject,
     Resume,
     Ring,
     StartRecording,
@@ -153,3 +154,34 @@ def test_recording_holds_what_the_caller_played(tmp_path: Path) -> None:
     loud = np.sqrt((frames**2).mean(axis=1)) > 1000
     assert 0.8 <= loud.sum() * 0.02 <= 1.2, loud.sum() * 0.02
     assert abs(tone(samples[np.repeat(loud, 160)])[0] - 700) < 10
+
+
+def test_blind_transfer_failures() -> None:
+    """An unknown target leaves the call alone; a busy target ends the transferred caller's leg
+    (the transferor is already gone, nobody else would)."""
+
+    async def run() -> Recorder:
+        async with running_switch() as far, running_switch() as switch:
+            echo = EchoHandler(far, {"600"})
+
+            def far_side(event: CallEvent) -> None:
+                if isinstance(event, CallOffered) and event.dialled == "601":
+                    far.command(Reject(leg=event.leg, code=486))
+                else:
+                    echo(event)
+
+            far.handler = far_side
+            seen = Recorder()
+            switch.handler = seen
+            switch.command(Ring(leg="customer", target=f"sip:600@127.0.0.1:{far.port}"))
+            await seen.wait_for(lambda: bool(seen.of(Answered, "customer")))
+            switch.command(Transfer(leg="customer", target="nobody"))
+            await seen.wait_for(lambda: bool(seen.of(Failed)))
+            assert not seen.of(HungUp) and switch.legs["customer"].state == "up"
+            switch.command(Transfer(leg="customer", target=f"sip:601@127.0.0.1:{far.port}"))
+            await seen.wait_for(lambda: bool(seen.of(HungUp, "customer")))
+            return seen
+
+    seen = run_and(run)
+    assert [e.code for e in seen.of(Failed)] == [404, 486]
+    assert seen.of(HungUp, "customer")[0].cause == "transfer failed 486"
