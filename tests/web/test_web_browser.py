@@ -223,8 +223,6 @@ def _seed_day(server: Server) -> None:
         callbacks_pending=1,
         ewt_error_mean=9.0,
         ewt_error_p90=21.0,
-        agents_available=2,
-        agents_staffed=5,
     )
     cc.set_queue(
         demo,
@@ -237,8 +235,6 @@ def _seed_day(server: Server) -> None:
         abandoned=1,
         asa=8.0,
         aht=254.0,
-        agents_available=3,
-        agents_staffed=6,
     )
 
 
@@ -248,6 +244,14 @@ def test_wallboard_counts_change_as_calls_arrive(page: Page, server: Server) -> 
     support = page.locator('#queue-table tr[data-queue="support"] td.waiting')
     expect(support).to_have_text("0")
     expect(page.locator("#agent-table tbody tr")).to_have_count(10)
+    # Agents by state: put some agents in states, as telephony would.
+    for ext, state in (("1002", "available"), ("1003", "available"), ("1005", "break")):
+        page.request.put(
+            f"{server.url}/api/v1/live/agents/{server.agents[ext]}/state",
+            data={"state": state, "reason": "lunch" if state == "break" else None},
+        )
+    call = cc.offer(demo, server.agents["1004"], "support", "+48221239876", waited=41.0)
+    cc.answered(call.call_id)
     _seed_day(server)
     cc.set_queue(
         demo,
@@ -263,8 +267,6 @@ def test_wallboard_counts_change_as_calls_arrive(page: Page, server: Server) -> 
         callbacks_pending=2,
         ewt_error_mean=12.0,
         ewt_error_p90=31.0,
-        agents_available=1,
-        agents_staffed=6,
     )
     expect(support).to_have_text("3")
     cc.set_queue(demo, "support", waiting=5, longest_wait=95.0, service_level=0.72)
@@ -272,14 +274,6 @@ def test_wallboard_counts_change_as_calls_arrive(page: Page, server: Server) -> 
     expect(page.locator('#alerts .alert[data-queue="support"]')).to_contain_text("below the goal")
     expect(page.locator("#chart-volume svg g.interval rect.offered")).to_have_count(12)
     expect(page.locator("#chart-sl svg circle")).to_have_count(12)
-    # Agents by state: put some agents in states, as telephony would.
-    for ext, state in (("1002", "available"), ("1003", "available"), ("1005", "break")):
-        page.request.put(
-            f"{server.url}/api/v1/live/agents/{server.agents[ext]}/state",
-            data={"state": state, "reason": "lunch" if state == "break" else None},
-        )
-    call = cc.offer(demo, server.agents["1004"], "support", "+48221239876", waited=41.0)
-    cc.answered(call.call_id)
     row = page.locator(f'#agent-table tr[data-agent="{server.agents["1004"]}"]')
     expect(row).to_have_attribute("data-state", "on-call")
     page.fill("#announcement-text", "We know about the fibre outage in Warsaw; no need to report it.")

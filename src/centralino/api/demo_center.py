@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from centralino.acd.agent_states import WORKING
 from centralino.api.bus import Audience, EventBus
 from centralino.api.runtime import (
     Actor,
@@ -40,7 +41,7 @@ from centralino.core.errors import Conflict, NotFound
 from centralino.core.ids import new_id
 from centralino.records.stats import FORMULA_TEXT, Formula
 from centralino.store.db import Database
-from centralino.store.models import Agent, Queue
+from centralino.store.models import Agent, Queue, QueueMember
 
 __all__ = ["DemoContactCenter"]
 
@@ -75,6 +76,7 @@ class _AgentLive:
 class _Roster:
     agents: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (name, extension)
     queues: dict[str, tuple[float, str]] = field(default_factory=dict)  # name -> (T, formula)
+    members: dict[str, set[str]] = field(default_factory=dict)  # queue name -> agent ids
 
 
 class DemoContactCenter:
@@ -109,6 +111,10 @@ class DemoContactCenter:
                 roster.agents[agent.id] = (agent.name, agent.extension)
             for queue in session.scalars(select(Queue).where(Queue.tenant_id == tenant_id)):
                 roster.queues[queue.name] = (queue.service_level_threshold, queue.service_level_formula)
+                roster.members[queue.name] = set()
+            members = select(Queue.name, QueueMember.agent_id).join(Queue, Queue.id == QueueMember.queue_id)
+            for name, agent_id in session.execute(members.where(Queue.tenant_id == tenant_id)):
+                roster.members[name].add(agent_id)
         return roster
 
     def _live(self, tenant_id: str, agent_id: str) -> _AgentLive:
@@ -279,9 +285,7 @@ class DemoContactCenter:
         ):
             raise NotFound(f"call {call_id} not found")
         if disposition not in DISPOSITIONS:
-            raise Conflict(
-                f"unknown disposition {disposition!r}; choose one of {', '.join(DISPOSITIONS)}"
-            )
+            raise Conflict(f"unknown disposition {disposition!r}; choose one of {', '.join(DISPOSITIONS)}")
         self.wrapups.append(
             {"tenant_id": tenant_id, "call_id": call_id, "disposition": disposition, "notes": notes}
         )
@@ -313,9 +317,7 @@ class DemoContactCenter:
         self.commands.append(("dial", offer.call_id, number, customer_id))
         self._move(tenant_id, actor.agent_id, AgentState.on_call)
         self._live(tenant_id, actor.agent_id).call_id = offer.call_id
-        self._call_event(
-            self._calls[offer.call_id], "call.dialed", number=number, customer_id=customer_id
-        )
+        self._call_event(self._calls[offer.call_id], "call.dialed", number=number, customer_id=customer_id)
         return offer.call_id
 
     # Supervision ------------------------------------------------------------------------------
@@ -347,10 +349,23 @@ class DemoContactCenter:
             at_risk=False,
         )
 
+    def _staffing(self, tenant_id: str, queue: QueueSnapshot, roster: _Roster) -> QueueSnapshot:
+        """Agents available / staffed (logged in and not on break) among the queue's members, now."""
+        states = [self._live(tenant_id, a).state for a in roster.members.get(queue.queue, ())]
+        return replace(
+            queue,
+            agents_available=sum(1 for s in states if s is AgentState.available),
+            agents_staffed=sum(1 for s in states if s in WORKING),
+        )
+
     async def queues(self, tenant_id: str) -> list[QueueSnapshot]:
         roster = self._roster(tenant_id)
         return [
-            self._queues.get((tenant_id, name)) or self._blank_queue(name, *roster.queues[name])
+            self._staffing(
+                tenant_id,
+                self._queues.get((tenant_id, name)) or self._blank_queue(name, *roster.queues[name]),
+                roster,
+            )
             for name in sorted(roster.queues)
         ]
 
@@ -374,9 +389,7 @@ class DemoContactCenter:
     async def announcement(self, tenant_id: str) -> Announcement | None:
         return self._announcements.get(tenant_id)
 
-    async def set_announcement(
-        self, tenant_id: str, actor: Actor, text: str | None
-    ) -> Announcement | None:
+    async def set_announcement(self, tenant_id: str, actor: Actor, text: str | None) -> Announcement | None:
         current = Announcement(text, actor.user_id, self.clock.now()) if text else None
         if current is None:
             self._announcements.pop(tenant_id, None)
@@ -439,12 +452,10 @@ class DemoContactCenter:
         if queue not in roster.queues:
             raise NotFound(f"queue {queue} not found")
         with self._lock:
-            before = self._queues.get((tenant_id, queue)) or self._blank_queue(
-                queue, *roster.queues[queue]
-            )
+            before = self._queues.get((tenant_id, queue)) or self._blank_queue(queue, *roster.queues[queue])
             after = replace(before, **figures)
             sl, goal = after.service_level, after.service_level_goal
-            after = replace(after, at_risk=sl is not None and sl < goal)
+            after = self._staffing(tenant_id, replace(after, at_risk=sl is not None and sl < goal), roster)
             self._queues[(tenant_id, queue)] = after
         self.bus.emit(tenant_id, "queue.tick", {"queues": [after.to_json()]}, Audience.tenant())
         if after.at_risk and not before.at_risk:
@@ -459,9 +470,7 @@ class DemoContactCenter:
 
     def set_intervals(self, tenant_id: str, figures: list[IntervalFigure]) -> None:
         self._intervals[tenant_id] = list(figures)
-        self.bus.emit(
-            tenant_id, "intervals", {"intervals": to_json(figures)}, Audience.role("supervisor")
-        )
+        self.bus.emit(tenant_id, "intervals", {"intervals": to_json(figures)}, Audience.role("supervisor"))
 
     def add_timeline(self, tenant_id: str, customer_id: str, entry: TimelineEntry) -> None:
         self._timelines.setdefault((tenant_id, customer_id), []).append(entry)
