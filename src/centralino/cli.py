@@ -289,3 +289,68 @@ def db_upgrade(data_dir: DataDir = Path("data")) -> None:
 def version() -> None:
     """Print the version."""
     out.print(f"centralino {__version__}")
+
+
+# `centralino prompts`: the prompt cache (docs/prompts.md)
+
+prompts_app = typer.Typer(
+    help="Build the spoken prompts (espeak-ng) into the data directory.", no_args_is_help=True
+)
+app.add_typer(prompts_app, name="prompts")
+
+
+def _numbers(text: str, option: str) -> list[int]:
+    """``1-20``, ``3,5,7`` or ``none``: the numbers an announcement option selects."""
+    if text.strip().lower() in ("", "none"):
+        return []
+    numbers: list[int] = []
+    try:
+        for part in text.split(","):
+            low, _, high = part.strip().partition("-")
+            numbers.extend(range(int(low), int(high or low) + 1))
+    except ValueError:
+        raise _fail(f"{option} {text!r}: write a range like 1-20, a list like 1,2,3, or none") from None
+    return numbers
+
+
+@prompts_app.command("build")
+def prompts_build(
+    config_file: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Configuration file (YAML). Without it: the demo center.",
+                     exists=True, dir_okay=False),
+    ] = None,
+    data_dir: DataDir = Path("data"),
+    languages: Annotated[
+        str, typer.Option(help="Comma-separated languages of the announcements and system prompts.")
+    ] = "en,pl,it,es,de,sq",
+    positions: Annotated[
+        str, typer.Option(help="Queue positions to announce: a range, a list or none.")
+    ] = "1-20",
+    waits: Annotated[str, typer.Option(help="Waits in minutes to announce: a range, a list or none.")] = (
+        "0-30"
+    ),
+) -> None:
+    """Render every text prompt of the flows, the queue announcements and the system prompts.
+
+    Files already built from the same text and voice are skipped, so running it again is fast.
+    """
+    from centralino.media.player import PromptError
+    from centralino.media.prompts import build_all
+
+    logs.configure("warning")
+    try:
+        center = config.load(config_file)
+    except ConfigError as exc:
+        _print_problems(exc.problems)
+        raise _fail(f"{config_file}: the configuration has errors; nothing was built") from exc
+    flows = [flow for tenant in center.tenants for flow in config.tenant_flows(center, tenant).values()]
+    wanted = [lang.strip() for lang in languages.split(",") if lang.strip()]
+    try:
+        summary = build_all(flows, data_dir, wanted, positions=_numbers(positions, "--positions"),
+                            waits=_numbers(waits, "--waits"))
+    except PromptError as exc:
+        raise _fail(str(exc)) from exc
+    for line in summary.lines():
+        out.print(line)
+    out.print(f"prompts in {data_dir / 'prompts'}")

@@ -12,11 +12,12 @@ from centralino.media.mixer import MonitorMode
 from centralino.media.player import Playback, Prompt, PromptCache, PromptError
 from centralino.media.prompts import LANGUAGES, build_prompts, position_sentence, wait_sentence
 from centralino.media.recorder import WavRecorder
+from centralino.media.resolver import PromptResolver
 from centralino.media.session import PortRange
 from centralino.media.stats import LegStats
 
 __all__ = [
     "ALAW", "LANGUAGES", "Codec", "LegStats", "LocalMediaEngine", "MediaAddress", "MediaEngine",
-    "MonitorMode", "Playback", "PortRange", "Prompt", "PromptCache", "PromptError", "ULAW", "WavRecorder",
-    "build_prompts", "codec_for", "position_sentence", "transcode", "wait_sentence",
+    "MonitorMode", "Playback", "PortRange", "Prompt", "PromptCache", "PromptError", "PromptResolver", "ULAW",
+    "WavRecorder", "build_prompts", "codec_for", "position_sentence", "transcode", "wait_sentence",
 ]
