@@ -8,6 +8,7 @@ import pytest
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
+from centralino.api import events_ws
 from centralino.api.bus import Audience
 from web.conftest import Center
 
@@ -106,3 +107,16 @@ def test_no_event_crosses_tenants(center: Center) -> None:
     assert message["type"] == "queue.tick"
     assert message["data"]["queues"][0]["queue"] == "helpdesk"
     assert message["seq"] == 1
+
+
+def test_a_revoked_token_loses_the_stream(center: Center, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(events_ws, "RECHECK", 0.05)
+    with connect(center, "demo-agent") as ws:
+        hello(ws)
+        center.cc.set_queue(center.tenants["demo"], "support", waiting=1)
+        assert ws.receive_json()["type"] == "queue.tick"  # still allowed after the first re-checks
+        assert center.api.post("/api/v1/auth/logout", "demo-agent").status_code == 204  # revokes the token
+        error = ws.receive_json()
+        with pytest.raises(WebSocketDisconnect) as exc:
+            ws.receive_json()
+    assert error["type"] == "error" and exc.value.code == 4401

@@ -6,7 +6,9 @@ after sequence N that are still in the bus's buffer (a reconnecting page passes 
 sequence it saw); without it the stream starts with new events. The first message is
 ``hello`` (tenant, user, role, agent id and the tenant's last sequence number); then each
 message is one event ``{"seq", "type", "at", "data"}`` (docs/cti-events.md). The stream is
-read-only: actions go through the REST routes. Messages from the client are ignored.
+read-only: actions go through the REST routes. Messages from the client are ignored. The
+credential is checked again after every ``RECHECK`` quiet seconds, so a disabled user or a
+revoked token loses the stream (close code 4401) as it loses the REST API.
 
 A handshake whose ``Origin`` is not this server's host is refused (close code 4403), so another
 site cannot open a stream with the user's cookie. Failures close the socket with codes a page
@@ -45,6 +47,7 @@ __all__ = ["CLOSE_CODES", "EVENT_TYPES", "event_schema", "router", "validate_mes
 router = APIRouter()
 
 CLOSE_CODES = {401: 4401, 403: 4403, 404: 4404, 422: 4422}
+RECHECK = 60.0  # seconds without events after which the credential is checked again
 
 
 def _same_origin(websocket: WebSocket) -> bool:
@@ -97,13 +100,24 @@ async def events(websocket: WebSocket) -> None:
     reader = asyncio.ensure_future(_drain(websocket))
     try:
         await websocket.send_json({"type": "hello", "seq": None, "data": hello})
+        getter = asyncio.ensure_future(subscription.next())
         while True:
-            getter = asyncio.ensure_future(subscription.next())
-            done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {getter, reader}, timeout=RECHECK, return_when=asyncio.FIRST_COMPLETED
+            )
             if reader in done:
                 getter.cancel()
                 break
+            if not done:  # quiet for a while: is the user still allowed in (not disabled, not logged out)?
+                try:
+                    await run_in_threadpool(_resolve, websocket, tenant)
+                except ApiError as exc:
+                    getter.cancel()
+                    await _close(websocket, exc.status, exc.message)
+                    break
+                continue
             await websocket.send_json(getter.result().to_json())
+            getter = asyncio.ensure_future(subscription.next())
     except (WebSocketDisconnect, RuntimeError):
         pass  # the browser went away mid-send
     finally:
