@@ -21,6 +21,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -92,7 +93,8 @@ class CallRecordStore:
             if isinstance(name, str):
                 owners[call] = self._tenant_id(session, name) or owners.get(call)
             elif call not in owners:
-                owners[call] = session.scalar(select(CallRow.tenant_id).where(CallRow.id == call))
+                existing = session.get(CallRow, call)  # kept in the identity map for _project
+                owners[call] = None if existing is None else existing.tenant_id
             session.add(
                 CallFactRow(
                     tenant_id=owners[call], call_id=call, kind=fact.kind, at=fact.at, data=f.to_dict(fact)
@@ -142,9 +144,18 @@ class CallRecordStore:
         record = fold(f.from_dict(r.kind, r.data) for r in rows)
         if record is None or tenant_id is None:
             return
-        for model in _PROJECTIONS:
-            session.execute(delete(model).where(model.call_id == call))
-        session.merge(_call_row(record, tenant_id))
+        old = session.get(CallRow, call)
+        if old is not None:
+            # Rewrite only the child tables the previous version had rows in: every statement is a
+            # round trip inside the transaction that holds up the call's release.
+            before = from_json(old.detail)
+            for model, had in zip(_PROJECTIONS, _has_children(before), strict=True):
+                if had:
+                    session.execute(delete(model).where(model.call_id == call))
+            for column, value in _call_values(record, tenant_id).items():
+                setattr(old, column, value)
+        else:
+            session.add(CallRow(**_call_values(record, tenant_id)))
         session.flush()
         session.add_all(_children(record, tenant_id))
         for info in record.recordings.values():
@@ -343,8 +354,13 @@ def _filtered(where: CallFilter) -> Select[tuple[CallRow]]:
     return stmt
 
 
-def _call_row(r: CallRecord, tenant_id: str) -> CallRow:
-    return CallRow(
+def _has_children(r: CallRecord) -> tuple[bool, ...]:
+    """Which of ``_PROJECTIONS`` hold rows for this record."""
+    return bool(r.legs), bool(r.passages), bool(r.survey), r.voicemail is not None, r.callback is not None
+
+
+def _call_values(r: CallRecord, tenant_id: str) -> dict[str, Any]:
+    return dict(
         id=r.id,
         tenant_id=tenant_id,
         direction=r.direction,
