@@ -335,12 +335,13 @@ FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")
 IDLE = ("selectors.py:EpollSelector.select", "selectors.py:PollSelector.select")
 
 
-def hotspots(
-    raw: Path, top: int = 12
-) -> tuple[list[tuple[str, float, float]], list[tuple[str, float]], float]:
+Hotspots = tuple[list[tuple[str, float, float]], list[tuple[str, float]], float, int]
+
+
+def hotspots(raw: Path, top: int = 12) -> Hotspots:
     """From py-spy's collapsed stacks: the top functions (file:function, % self, % total), the top
     files (% self), and the share of samples spent waiting in the event loop's select, which the
-    percentages leave out so they add up to the busy time."""
+    percentages leave out so they add up to the busy time; and the number of busy samples."""
     own: Counter[str] = Counter()
     under: Counter[str] = Counter()
     files: Counter[str] = Counter()
@@ -364,10 +365,10 @@ def hotspots(
         for name in set(names):
             under[name] += n
     if not busy:
-        return [], [], 0.0
+        return [], [], 0.0, 0
     functions = [(name, 100 * n / busy, 100 * under[name] / busy) for name, n in own.most_common(top)]
     by_file = [(name, 100 * n / busy) for name, n in files.most_common(top // 2)]
-    return functions, by_file, 100 * idle / (busy + idle)
+    return functions, by_file, 100 * idle / (busy + idle), busy
 
 
 def short(file: str) -> str:
@@ -434,8 +435,8 @@ def profile(device: Device, steps: list[Step], args: argparse.Namespace, workdir
     if not raw.exists():
         print("  py-spy wrote no profile (ptrace not permitted?)")
         return
-    functions, by_file, idle = hotspots(raw)
-    print(f"  ({idle:.0f} % of samples waiting in select, left out below)")
+    functions, by_file, idle, samples = hotspots(raw)
+    print(f"  ({samples} busy samples; {idle:.0f} % of all samples waiting in select, left out below)")
     for name, own, under in functions:
         print(f"  {own:5.1f} {under:5.1f}  {name}")
     print("  self % by file:")
