@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 TICK = 0.02
 _RTCP_TICKS = 250  # 5 s between a leg's RTCP reports, legs staggered over the ticks
 _SILENCE = np.zeros(160, np.int16)
+_EMPTY = np.zeros(0, np.int16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,7 @@ class _Leg:
     echo: bool = False
     mixed: bool = False  # fed by the tick's mix instead of the relay (whisper/barge)
     heard: JitterBuffer | None = None  # what this leg says, paced for recorder and mixer
+    heard_rest: np.ndarray = field(default_factory=lambda: _EMPTY)  # samples beyond the last tick
     recorder: WavRecorder | None = None
 
 
@@ -388,10 +390,26 @@ class LocalMediaEngine:
 
     @staticmethod
     def _pop(leg: _Leg | None) -> np.ndarray:
+        """The next tick's 160 samples of what ``leg`` says.
+
+        Peers packetise at 10, 20, 30 ms or more (SIPp's ``g711a.pcap`` sends 30 ms), while the
+        recorder and the mixer work in 20 ms ticks: samples beyond one tick are kept for the next,
+        and an underrun is padded with silence rather than shortening the frame.
+        """
         if leg is None or leg.heard is None:
             return _SILENCE
-        frame = leg.heard.pop()
-        return _SILENCE if frame is None else np.frombuffer(frame, np.int16)
+        size = len(_SILENCE)
+        rest = leg.heard_rest
+        while len(rest) < size:
+            packet = leg.heard.pop()
+            if packet is None:
+                break
+            rest = np.concatenate((rest, np.frombuffer(packet, np.int16)))
+        if len(rest) >= size:
+            leg.heard_rest = rest[size:]
+            return rest[:size]
+        leg.heard_rest = _EMPTY
+        return _SILENCE if not len(rest) else np.concatenate((rest, _SILENCE[len(rest):]))
 
     def _record(self, leg: _Leg, now: float) -> None:
         assert leg.recorder is not None
