@@ -59,6 +59,7 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", f"{V1}/live/me/phone"): ALL,
     ("PUT", f"{V1}/live/me/state"): ALL,
     ("GET", f"{V1}/live/queues"): ALL,
+    ("GET", f"{V1}/live/directory"): ALL,
     ("GET", f"{V1}/live/announcement"): ALL,
     ("GET", f"{V1}/live/agents"): READERS,
     ("PUT", f"{V1}/live/agents/{{agent_id}}/state"): READERS,
@@ -75,6 +76,14 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", f"{V1}/calls/{{call_id}}/recording"): ALL,
     ("PUT", f"{V1}/calls/{{call_id}}/wrapup"): ALL,
     ("POST", f"{V1}/calls/{{call_id}}/monitor"): READERS,
+    # Call records, recordings and statistics (api/routes/calls.py, recordings.py, stats.py):
+    # agents see their own calls and recordings only.
+    ("GET", f"{V1}/calls"): ALL,
+    ("GET", f"{V1}/calls/{{call_id}}"): ALL,
+    ("PUT", f"{V1}/calls/{{call_id}}/disposition"): ALL,
+    ("GET", f"{V1}/recordings/{{recording_id}}"): ALL,
+    ("GET", f"{V1}/stats/queues"): READERS,
+    ("GET", f"{V1}/stats/agents"): READERS,
     # Configuration upload (api/routes/config_file.py): tenant admins check, installation admins apply.
     ("POST", f"{V1}/config/check"): ADMIN,
     ("POST", f"{V1}/config/apply"): NOBODY,
@@ -121,6 +130,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", f"{V1}/calls/{{call_id}}/conference"): {"kind": "number", "target": "1002"},
     ("PUT", f"{V1}/calls/{{call_id}}/recording"): {"paused": True},
     ("PUT", f"{V1}/calls/{{call_id}}/wrapup"): {"disposition": "resolved"},
+    ("PUT", f"{V1}/calls/{{call_id}}/disposition"): {"disposition": "resolved"},
     ("POST", f"{V1}/calls/{{call_id}}/monitor"): {"mode": "listen", "extension": "1099"},
     ("POST", f"{V1}/config/check"): {"text": "version: 1\n"},
     ("POST", f"{V1}/config/apply"): {"text": "version: 1\n", "sha256": "0" * 64},

@@ -79,6 +79,15 @@ def test_a_call_from_offer_to_wrap_up(center: Center) -> None:
     assert api.get(f"{V1}/live/me", "demo-agent").json()["agent"]["state"] == "available"
 
 
+def test_agents_see_their_colleagues_presence_but_not_their_calls(center: Center) -> None:
+    center.cc.offer(center.tenants["demo"], center.agents["1002"], "support", "+48221234000")
+    items = center.api.get(f"{V1}/live/directory", "demo-agent").json()["items"]
+    assert [(a["extension"], a["state"]) for a in items] == [("1001", "logged-out"), ("1002", "reserved")]
+    assert all(set(a) == {"agent_id", "name", "extension", "state"} for a in items)
+    acme = center.api.get(f"{V1}/live/directory", "acme-agent").json()["items"]
+    assert [a["extension"] for a in acme] == ["2001"]
+
+
 def test_calls_are_scoped_to_their_agent_and_tenant(center: Center) -> None:
     api, cc = center.api, center.cc
     offer = cc.offer(center.tenants["demo"], center.agents["1002"], "support", "+48221234000")

@@ -175,6 +175,17 @@ async def set_my_state(body: StateIn, live: LiveDep) -> dict[str, Any]:
     return status.to_json()
 
 
+@router.get("/live/directory")
+async def directory(live: LiveDep) -> dict[str, Any]:
+    """Colleagues to transfer or conference to: name, extension and state (presence), no call details."""
+    agents = await live.center.agents(live.tenant_id)
+    items = [
+        {"agent_id": a.agent_id, "name": a.name, "extension": a.extension, "state": a.state.value}
+        for a in agents
+    ]
+    return {"items": items}
+
+
 # Supervisor -----------------------------------------------------------------------------------
 @router.get("/live/agents")
 async def live_agents(live: OverseerDep) -> dict[str, Any]:
@@ -213,9 +224,7 @@ async def get_announcement(live: LiveDep) -> dict[str, Any]:
 async def set_announcement(body: AnnouncementIn, live: OverseerDep) -> dict[str, Any]:
     """The outage announcement callers hear in the IVR until it is withdrawn."""
     return {
-        "announcement": to_json(
-            await live.center.set_announcement(live.tenant_id, live.actor, body.text)
-        )
+        "announcement": to_json(await live.center.set_announcement(live.tenant_id, live.actor, body.text))
     }
 
 

@@ -181,17 +181,49 @@ async function control(method, suffix, body) {
   await attempt(() => api(method, callPath(suffix), body));
 }
 
+const targets = { agent: [], queue: [] };
+
+async function loadTargets() {
+  const [agents, queues] = await Promise.all([
+    api("GET", `${V1}/live/directory`).catch(() => ({ items: [] })),
+    api("GET", `${V1}/live/queues`).catch(() => ({ items: [] })),
+  ]);
+  targets.agent = agents.items.filter((a) => a.agent_id !== desk.agent?.agent_id);
+  targets.queue = queues.items;
+  showTargets();
+}
+
+function showTargets() {
+  const kind = $("transfer-kind").value;
+  const options = kind === "agent"
+    ? targets.agent.map((a) => el("option", { value: a.extension, label: `${a.name} · ${t(`state.${a.state}`)}` }))
+    : kind === "queue" ? targets.queue.map((q) => el("option", { value: q.queue, label: t("call.waiting_in_queue", { waiting: q.waiting }) })) : [];
+  $("transfer-targets").replaceChildren(...options);
+}
+
 function openTransfer(mode) {
   if (!desk.call || desk.callState === "ended") return;
   $("transfer-form").hidden = false;
   $("transfer-mode").value = mode;
   $("transfer-target").focus();
+  loadTargets();
 }
 
 async function sendTransfer(event) {
   event.preventDefault();
   const mode = $("transfer-mode").value;
-  const body = { kind: $("transfer-kind").value, target: $("transfer-target").value.trim() };
+  const kind = $("transfer-kind").value;
+  let target = $("transfer-target").value.trim();
+  if (kind === "agent") {
+    // Typed as an extension or a name; the server wants the agent's id.
+    const found = targets.agent.find((a) => a.extension === target || a.name.toLowerCase() === target.toLowerCase());
+    if (!found) {
+      toast(t("call.unknown_agent", { target }), "error");
+      return;
+    }
+    target = found.agent_id;
+  }
+  const body = { kind, target };
   if (mode === "conference") await control("POST", "/conference", body);
   else await control("POST", "/transfers", { ...body, mode });
   $("transfer-form").hidden = true;
@@ -276,8 +308,6 @@ async function load() {
     desk.callState = { reserved: "ringing", "on-call": "talking", "wrap-up": "ended" }[me.agent?.state] ?? "talking";
     popFor(me.offer);
   }
-  const queues = await api("GET", `${V1}/live/queues`).catch(() => ({ items: [] }));
-  $("transfer-targets").replaceChildren(...queues.items.map((q) => el("option", { value: q.queue })));
 }
 
 // Keyboard: Alt+letter by physical key, so it works whatever the layout prints with Alt.
@@ -320,6 +350,7 @@ $("btn-conference").addEventListener("click", SHORTCUTS.KeyC);
 $("btn-recording").addEventListener("click", SHORTCUTS.KeyR);
 $("btn-hangup").addEventListener("click", SHORTCUTS.KeyX);
 $("transfer-form").addEventListener("submit", sendTransfer);
+$("transfer-kind").addEventListener("change", showTargets);
 $("transfer-cancel").addEventListener("click", () => ($("transfer-form").hidden = true));
 $("wrapup-panel").addEventListener("submit", submitWrapUp);
 $("customer-form").addEventListener("submit", saveCustomer);
