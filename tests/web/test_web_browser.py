@@ -327,3 +327,5 @@ def test_admin_upload_shows_problems_with_their_lines_before_applying(page: Page
     expect(page.locator("#problems li.error").first).to_contain_text("fastest")
     expect(page.locator(f"#line-{line}")).to_have_class(re.compile(r"\berror\b"))
     expect(page.locator("#btn-apply")).to_be_disabled()
+    page.locator(f"#line-{line}").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "admin-config.png"))
