@@ -81,11 +81,12 @@ def test_never_changing_calendars_and_naive_datetimes() -> None:
 def test_calendar_for_a_demo_number() -> None:
     demo = load().tenants[0]
     by_number = {n.number: n for n in demo.numbers}
-    support = calendar_for(demo, by_number["200"])
-    assert support.zone.key == "Europe/Warsaw"
-    assert not support.is_open(at(2026, 11, 11, 10, 0))
-    assert support.is_open(at(2026, 11, 12, 10, 0))
+    main_menu = calendar_for(demo, by_number["100"])
+    assert main_menu.zone.key == "Europe/Warsaw"
+    assert not main_menu.is_open(at(2026, 11, 11, 10, 0))
+    assert main_menu.is_open(at(2026, 11, 12, 10, 0))
     assert calendar_for(demo, by_number["600"]).is_open(at(2026, 11, 11, 3, 0))  # echo: no hours
+    assert calendar_for(demo, by_number["200"]).is_open(at(2026, 11, 11, 3, 0))  # support line: always
 
 
 _times = st.integers(min_value=0, max_value=96).map(lambda q: f"{q * 15 // 60:02d}:{q * 15 % 60:02d}")
