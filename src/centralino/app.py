@@ -170,6 +170,7 @@ def build(settings: Settings) -> Application:
         secure_cookies=settings.secure_cookies,
         metrics_token=settings.metrics_token or os.environ.get(METRICS_TOKEN_ENV) or None,
         demo=settings.demo,
+        data_dir=settings.data_dir,
     )
     return Application(settings=settings, db=db, api=create_app(db, api_settings), applied=applied)
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from api.call_records_fixture import recorded_call
 from api.conftest import Api
 from api.routes_table import ALLOWED, BODIES, PUBLIC, routes
 
@@ -73,6 +74,10 @@ def _acme_ids(api: Api) -> dict[str, str]:
     # A live call of acme's agent, offered by the in-memory contact center.
     center = api.client.app.state.contact_center
     ids["call_id"] = center.offer(ids["tenant_id"], ids["agent_id"], "helpdesk", "+390212345678").call_id
+    # The same call in acme's call records, recorded (api/routes/calls.py, recordings.py).
+    ids["recording_id"] = recorded_call(
+        api.db, "acme", ids["call_id"], "2001", "helpdesk", "+390212345678", 1e9
+    )
     return ids
 
 

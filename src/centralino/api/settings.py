@@ -7,6 +7,7 @@ reads no environment variables and opens nothing on its own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from centralino.core.clock import Clock, SystemClock
 
@@ -24,3 +25,4 @@ class ApiSettings:
     metrics_token: str | None = None  # when set, /metrics wants "Authorization: Bearer <it>"
     demo: bool = False  # the built-in demo center is loaded (shown by /healthz)
     clock: Clock = field(default_factory=SystemClock)
+    data_dir: Path | None = None  # where recordings live (files under <data_dir>/recordings/)

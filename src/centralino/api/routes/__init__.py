@@ -3,11 +3,14 @@
 from centralino.api.routes import (
     agents,
     auth,
+    calls,
     customers,
     health,
     numbers,
     queues,
+    recordings,
     skills,
+    stats,
     tenants,
     tokens,
     users,
@@ -23,6 +26,9 @@ API_ROUTERS = (
     agents.router,
     users.router,
     customers.router,
+    calls.router,
+    recordings.router,
+    stats.router,
 )
 
 __all__ = ["API_ROUTERS", "health"]
