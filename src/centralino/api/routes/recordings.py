@@ -55,20 +55,21 @@ async def get_recording(
             own_agent=mine,
             call_agents=agents,
         )
-        with db.session() as session:
-            if not allowed:
-                if same_tenant:  # someone of the tenant tried: worth knowing
-                    audit(session, principal, "recording.denied", row.id, row.tenant_id, call=row.call_id)
-                raise ApiError.not_found("recording")
-            audit(
-                session,
-                principal,
-                "recording.download",
-                row.id,
-                row.tenant_id,
-                call=row.call_id,
-                range=range_,
-            )
+        with db.session() as session:  # the audit entry is committed even when access is refused
+            if allowed:
+                audit(
+                    session,
+                    principal,
+                    "recording.download",
+                    row.id,
+                    row.tenant_id,
+                    call=row.call_id,
+                    range=range_,
+                )
+            elif same_tenant:  # someone of the tenant tried: worth knowing
+                audit(session, principal, "recording.denied", row.id, row.tenant_id, call=row.call_id)
+        if not allowed:
+            raise ApiError.not_found("recording")
         if row.deleted_at is not None:
             raise ApiError(410, "gone", "recording deleted at the end of its retention period")
         if settings.data_dir is None:

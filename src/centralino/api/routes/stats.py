@@ -9,7 +9,7 @@ date in the tenant's time zone (default: today, up to now); ``from``/``to`` pick
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Query
@@ -20,7 +20,7 @@ from centralino.api.errors import ApiError
 from centralino.api.routes.calls import iso
 from centralino.api.schemas import NO_NUL
 from centralino.api.security import Principal
-from centralino.records.report import IntervalReport, QueueSettings, figures_dict, interval_report
+from centralino.records.report import INTERVALS, IntervalReport, QueueSettings, figures_dict, interval_report
 from centralino.store.call_record_store import CallRecordStore
 from centralino.store.db import Database
 from centralino.store.models import Setting
@@ -29,7 +29,9 @@ __all__ = ["day_bounds", "router", "tenant_report"]
 
 router = APIRouter(prefix=API_PREFIX, tags=["statistics"])
 
-Interval = Annotated[Literal[15, 30, 60] | None, Query(description="minutes; default: installation setting")]
+Interval = Annotated[
+    int | None, Query(ge=15, le=60, description="15, 30 or 60 minutes; default: the installation setting")
+]
 Day = Annotated[date | None, Query(description="a day in the tenant's time zone (default today)")]
 From = Annotated[datetime | None, Query(alias="from", description="start of a period (ISO 8601)")]
 To = Annotated[datetime | None, Query(alias="to", description="end of a period (ISO 8601)")]
@@ -109,6 +111,8 @@ def _report(
     with db.session() as session:
         row = target_tenant(session, principal, tenant)
         tenant_id, name, zone = row.id, row.name, _zone(row.time_zone)
+    if interval is not None and interval not in INTERVALS:
+        raise ApiError.invalid("interval", f"interval is 15, 30 or 60 minutes, not {interval}")
     minutes = interval or _interval_setting(db)
     if start is not None or end is not None:
         if start is None or end is None or day is not None:
