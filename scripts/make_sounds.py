@@ -7,6 +7,11 @@ harmonic (a muted, music-box timbre that survives G.711). The piece is exactly
 as long as its bars, so the looped player joins end to start without a click.
 Deterministic: running it again writes the same bytes.
 
+Spoken system prompts ("please hold", "goodbye", ...) are not made here: they ship as texts
+(``centralino.media.sentences.SYSTEM_PROMPTS``) and ``centralino prompts build`` speaks them
+into the data directory, because as WAVs in six languages they would outweigh the music tenfold
+(docs/prompts.md).
+
 Usage: python scripts/make_sounds.py [output folder]   (default: src/centralino/media/sounds)
 """
 
