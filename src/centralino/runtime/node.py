@@ -1,0 +1,411 @@
+"""``Node``: the live contact center, the asyncio shell around the switch and the dial plan.
+
+Everything decided elsewhere meets here: the ``Switch`` (SIP legs and the ``LocalMediaEngine``)
+turns calls into ``centralino.calls`` events; every event goes to the ``DialPlan`` (IVR sessions
+and the per-tenant ACD engines), whose commands go back to the switch and whose effects are
+performed here (call-record facts into the ``CallRecordStore``, voicemail recordings into the
+data directory, PIN lockouts into the store). One loop timer is armed at
+``dialplan.next_deadline()``. The registrar (digest ``Authenticator`` over the agents' stored
+HA1s) lives inside the switch's SIP agent; registrations are seen through the binding store
+(``runtime.agents``) and may log an agent in (``auto_login_on_register``).
+
+Ordering, and why there is one more queue: the dial plan is called synchronously, in the
+order the switch delivers events, so its decisions are in order. Performing them may wait
+(prompt synthesis in a thread, a database commit in a thread), so each batch of outputs is
+queued and one task performs the batches strictly one after another: first the batch's
+facts are committed, then its commands are given to the switch. A finished call's record is
+therefore in the database before its legs are hung up and their media released.
+
+Time: the dial plan, the registrar and the records use ``clock.now()`` (epoch seconds); the
+loop timer runs on ``loop.time()``; the deadline is converted as ``loop.time() + (deadline -
+clock.now())``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from centralino.calls.commands import Command, Hangup, Play, Reject, StartRecording, StopRecording
+from centralino.calls.events import CallEvent, CallOffered, HungUp, PlaybackFinished
+from centralino.config.flows import tenant_flows
+from centralino.config.model import CenterConfig
+from centralino.core.clock import Clock, SystemClock
+from centralino.dialplan import (
+    AgentLogin,
+    AgentLogout,
+    DialPlan,
+    Effect,
+    LockVerification,
+    PlanInput,
+    Refusal,
+    StartVoicemail,
+)
+from centralino.dialplan.contacts import Output
+from centralino.ivr.actions import VoicemailRecorded
+from centralino.ivr.flow import Flow
+from centralino.media.engine import LocalMediaEngine
+from centralino.media.resolver import PromptResolver
+from centralino.media.session import PortRange
+from centralino.records.facts import Fact, is_record_fact
+from centralino.runtime.agents import NotifyingBindingStore, Roster
+from centralino.runtime.prompts import PromptGate, flow_prompt_refs
+from centralino.runtime.services import StoreServices
+from centralino.sip.auth import NonceManager
+from centralino.sip.authenticator import AuthConfig, Authenticator
+from centralino.sip.location import Binding
+from centralino.sip.registrar import Registrar
+from centralino.store.call_record_store import CallRecordStore
+from centralino.store.db import Database
+from centralino.store.models import Customer, Tenant
+from centralino.store.sip_bindings import SqlBindingStore, SqlCredentialSource
+from centralino.telephony import Switch, SwitchConfig, TargetResolver
+
+__all__ = ["MOH", "Node", "NodeSettings"]
+
+log = logging.getLogger("centralino.runtime")
+
+MOH = "moh:default"  # what a held party hears
+NONCE_SECRET_FILE = "sip_nonce_secret"
+
+
+@dataclass(frozen=True)
+class NodeSettings:
+    bind: str = "0.0.0.0"
+    sip_port: int = 5060  # 0: any free port (logged, and ``Node.sip_port``)
+    tcp: bool = True
+    rtp_ports: tuple[int, int] = (20000, 20999)  # RTP on even ports, RTCP on the next odd one
+    public_address: str | None = None  # the address in our SDP; None: bind, or the default route's
+    # Digest challenges offered, in this order. MD5 first because real clients stop at the first
+    # challenge they cannot answer: Debian 12's baresip (libre 1.1) fails with ENOSYS on a leading
+    # SHA-256 challenge, SIPp 3.6 reads only the first. ("SHA-256", "MD5") for phones that choose.
+    auth_algorithms: tuple[str, ...] = ("MD5",)
+    auto_login_on_register: bool = False  # a registering agent's phone logs the agent in
+    warm_prompts: bool = True  # synthesize the flows' prompts in the background at start
+    stop_timeout: float = 5.0  # how long stop() waits for live calls' records
+    seed: int | None = None  # the dial plan's randomness (None: from the OS)
+
+
+def _default_route_address() -> str:
+    """The address of the interface holding the default route (no packet is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+            address: str = probe.getsockname()[0]
+        except OSError:
+            return "127.0.0.1"
+    return address
+
+
+def _nonce_secret(data_dir: Path) -> bytes:
+    """Kept on disk so a phone's nonce survives a restart (otherwise: one extra challenge)."""
+    path = data_dir / NONCE_SECRET_FILE
+    if path.exists():
+        return path.read_bytes()
+    secret = os.urandom(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(secret)
+    return secret
+
+
+@dataclass
+class _Batch:
+    outputs: list[Output]
+    done: asyncio.Future[None] | None = None
+
+
+@dataclass
+class _Live:
+    """What the node tracks beside the dial plan: voicemail recordings in progress."""
+
+    voicemail: dict[str, tuple[asyncio.TimerHandle, float]] = field(default_factory=dict)
+
+
+class Node:
+    """The contact center of this process; ``await start()``, ``await stop()`` (an app ``Service``)."""
+
+    name = "contact-center"
+
+    def __init__(self, config: CenterConfig, db: Database, data_dir: Path,
+                 settings: NodeSettings | None = None, *, clock: Clock | None = None,
+                 flows: dict[str, dict[str, Flow]] | None = None) -> None:
+        self.config = config
+        self.db = db
+        self.data_dir = Path(data_dir)
+        self.settings = settings or NodeSettings()
+        self.clock = clock or SystemClock()
+        self.records = CallRecordStore(db, self.data_dir)
+        self.roster = Roster(config)
+        self.flows = flows if flows is not None else {
+            t.name: tenant_flows(config, t) for t in config.tenants if t.flows}
+        self.services = {t.name: StoreServices(db, t.name) for t in config.tenants}
+        self.resolver = PromptResolver(self.data_dir / "prompts")
+        self.gate = PromptGate(self.resolver)
+        self.plan = DialPlan(config, flows=self.flows, services=self.services,
+                             rng=random.Random(self.settings.seed))
+        self.listeners: list[Callable[[Output], None]] = []  # every fact and effect, e.g. the CTI bus
+        self.registrar: Registrar | None = None
+        self.switch: Switch | None = None
+        self.media: LocalMediaEngine | None = None
+        self._live = _Live()
+        self._batches: asyncio.Queue[_Batch] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: float | None = None
+        self._warming: asyncio.Task[int] | None = None
+        self._stopping = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def sip_port(self) -> int:
+        return self.switch.port if self.switch is not None else self.settings.sip_port
+
+    @property
+    def public_address(self) -> str:
+        s = self.settings
+        if s.public_address:
+            return s.public_address
+        return s.bind if s.bind not in ("0.0.0.0", "::") else _default_route_address()
+
+    async def start(self) -> None:
+        """Reconcile the records, then bind SIP and RTP and take calls."""
+        self._loop = asyncio.get_running_loop()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        interrupted = await asyncio.to_thread(self.records.close_interrupted, self.clock.now())
+        if interrupted:
+            log.warning("closed %d call records left open by the previous run", len(interrupted),
+                        extra={"calls": interrupted[:20]})
+        s = self.settings
+        nonces = NonceManager(_nonce_secret(self.data_dir), self.clock)
+        auth = Authenticator(SqlCredentialSource(self.db), nonces, AuthConfig(algorithms=s.auth_algorithms))
+        store = NotifyingBindingStore(SqlBindingStore(self.db), self._registered, self._unregistered)
+        self.registrar = Registrar.from_store(store, self.clock.now(), authenticator=auth)
+        contacts = {a.extension: a.contact for t in self.config.tenants for a in t.agents if a.contact}
+        resolver = TargetResolver(locate=self.registrar.lookup, domains=self.roster.realms, contacts=contacts)
+        switch_config = SwitchConfig(bind=s.bind, port=s.sip_port, tcp=s.tcp, moh=MOH)
+        self.switch = Switch(switch_config, resolver=resolver, registrar=self.registrar, clock=self.clock)
+        self.switch.handler = self._on_event
+        await asyncio.to_thread(self.resolver.resolve, MOH)
+        low, high = s.rtp_ports
+        self.media = LocalMediaEngine(self.switch.on_media_event, self.resolver.prompts, PortRange(low, high),
+                                      host=self.public_address, clock=self.clock)
+        self._worker = self._loop.create_task(self._perform_batches(), name="node-outputs")
+        await self.media.start()
+        await self.switch.start(self.media)
+        self.registrar.flush()  # bindings that expired while we were down
+        if s.auto_login_on_register:
+            for binding in self.registrar_bindings():
+                self._registered(binding)
+        if s.warm_prompts:
+            refs = [r for flows in self.flows.values() for r in flow_prompt_refs(flows)]
+            self._warming = self._loop.create_task(self.gate.warm(refs), name="prompt-warmup")
+        log.info("contact center listening", extra={
+            "sip": f"{s.bind}:{self.sip_port}", "rtp": f"{low}-{high}", "media_address": self.public_address,
+            "digest": "/".join(s.auth_algorithms), "auto_login": s.auto_login_on_register})
+
+    def registrar_bindings(self) -> list[Binding]:
+        if self.registrar is None:
+            return []
+        return [b for aor in self.registrar.location.aors() for b in self.registrar.lookup(aor)]
+
+    async def stop(self) -> None:
+        """Refuse new calls, hang up live ones with their records committed, then unbind."""
+        self._stopping = True
+        if self._warming is not None:
+            self._warming.cancel()
+        for leg in list(self.plan.live_legs()):
+            self.switch_command(Hangup(leg=leg, cause="shutdown"))
+        try:
+            await asyncio.wait_for(self._settled(), self.settings.stop_timeout)
+        except TimeoutError:
+            log.warning("stopping with calls still up", extra={"legs": list(self.plan.live_legs())})
+        for handle, _ in self._live.voicemail.values():
+            handle.cancel()
+        if self.switch is not None:
+            await self.switch.stop()
+        await self._flush()
+        if self.media is not None:
+            await self.media.close()
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+        log.info("contact center stopped")
+
+    async def _settled(self) -> None:
+        while self.plan.live_legs():
+            await self._flush()
+            await asyncio.sleep(0.02)
+        await self._flush()
+
+    async def _flush(self) -> None:
+        """Wait until every output decided so far has been performed."""
+        if self._worker is None or self._worker.done():
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._batches.put_nowait(_Batch([], done))
+        await done
+
+    # ------------------------------------------------------------------ inputs
+
+    def _on_event(self, event: CallEvent) -> None:
+        if isinstance(event, CallOffered) and self._stopping:
+            self.switch_command(Reject(leg=event.leg, code=503, reason="Service Unavailable (shutting down)"))
+            return
+        self._forget_leg(event)
+        self._decide(lambda now: self.plan.handle(event, now))
+
+    def submit(self, event: PlanInput | CallEvent) -> None:
+        """A desktop/API input (``AgentLogin``...) or a media-side event, decided now."""
+        self._decide(lambda now: self.plan.handle(event, now))
+
+    def login(self, tenant: str | None, extension: str) -> None:
+        self.submit(AgentLogin(at=self.clock.now(), tenant=tenant, agent=extension))
+
+    def logout(self, tenant: str | None, extension: str) -> None:
+        self.submit(AgentLogout(at=self.clock.now(), tenant=tenant, agent=extension))
+
+    def _registered(self, binding: Binding) -> None:
+        agent = self.roster.agent_of(binding.aor)
+        if agent is None or not self.settings.auto_login_on_register:
+            return
+        tenant, extension = agent
+        if self.plan.agent_state(tenant, extension).value == "logged-out":
+            log.info("agent %s of %s logged in by registration", extension, tenant)
+            self.login(tenant, extension)
+
+    def _unregistered(self, aor: str, contact: str) -> None:
+        log.info("binding removed", extra={"aor": aor, "contact": contact})
+
+    def _decide(self, decide: Callable[[float], list[Output]]) -> None:
+        try:
+            outputs = decide(self.clock.now())
+        except Exception:
+            log.exception("the dial plan failed on an input")
+            outputs = []
+        if outputs:
+            self._batches.put_nowait(_Batch(outputs))
+        self._arm()
+
+    def _arm(self) -> None:
+        """Keep exactly one loop timer, at the dial plan's next deadline."""
+        if self._loop is None:
+            return
+        deadline = self.plan.next_deadline()
+        if deadline == self._timer_at and (deadline is None or self._timer is not None):
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._timer_at = deadline
+        if deadline is not None:
+            delay = max(0.0, deadline - self.clock.now())
+            self._timer = self._loop.call_at(self._loop.time() + delay, self._fire)
+
+    def _fire(self) -> None:
+        self._timer, self._timer_at = None, None
+        self._decide(self.plan.handle_timer)
+
+    # ------------------------------------------------------------------ outputs
+
+    def switch_command(self, command: Command) -> None:
+        if self.switch is not None:
+            self.switch.command(command)
+
+    async def _perform_batches(self) -> None:
+        while True:
+            batch = await self._batches.get()
+            try:
+                await self._perform(batch.outputs)
+            except Exception:
+                log.exception("performing the dial plan's outputs failed")
+            finally:
+                if batch.done is not None and not batch.done.done():
+                    batch.done.set_result(None)
+
+    async def _perform(self, outputs: Sequence[Output]) -> None:
+        facts = [o for o in outputs if isinstance(o, Fact) and is_record_fact(o)]
+        if facts:
+            try:
+                await asyncio.to_thread(self.records.append, facts)
+            except Exception:
+                log.exception("call records not written", extra={"facts": [f.kind for f in facts]})
+        for output in outputs:
+            if isinstance(output, Play):
+                await self._play(output)
+            elif isinstance(output, Command):
+                self.switch_command(output)
+            elif isinstance(output, Effect):
+                await self._effect(output)
+            for listener in self.listeners:
+                try:
+                    listener(output)
+                except Exception:
+                    log.exception("a listener failed on %s", type(output).__name__)
+
+    async def _play(self, play: Play) -> None:
+        ready = await self.gate.ready_play(play)
+        if ready is not None:
+            self.switch_command(ready)
+        elif self.switch is not None:  # nothing playable: tell the plan it is over, so the IVR goes on
+            finished = PlaybackFinished(at=self.clock.now(), leg=play.leg, playback=play.playback)
+            self.switch.on_media_event(finished)
+
+    async def _effect(self, effect: Effect) -> None:
+        if isinstance(effect, StartVoicemail):
+            self._start_voicemail(effect)
+        elif isinstance(effect, LockVerification):
+            tenant = self._tenant_of_customer(effect.customer)
+            if tenant is not None:
+                await asyncio.to_thread(self.services[tenant].lock, effect.customer, effect.method, effect.at)
+        elif isinstance(effect, Refusal):
+            log.info("dial plan refused %s: %s", effect.event, effect.reason, extra={"call": effect.call})
+
+    def _tenant_of_customer(self, customer: str) -> str | None:
+        with self.db.session() as session:
+            row = session.get(Customer, customer)
+            if row is None:
+                return None
+            tenant = session.get(Tenant, row.tenant_id)
+            return tenant.name if tenant is not None and tenant.name in self.services else None
+
+    # ------------------------------------------------------------------ voicemail
+
+    def voicemail_path(self, mailbox: str, call: str) -> Path:
+        return self.data_dir / "voicemail" / mailbox / f"{call}.wav"
+
+    def _start_voicemail(self, effect: StartVoicemail) -> None:
+        path = self.voicemail_path(effect.mailbox, effect.call)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if effect.beep:
+            self.switch_command(Play(leg=effect.leg, prompts=("file:beep",), playback="beep"))
+        self.switch_command(StartRecording(leg=effect.leg, path=str(path), stereo=False))
+        assert self._loop is not None
+        handle = self._loop.call_later(effect.max_seconds, self._end_voicemail, effect.leg)
+        self._live.voicemail[effect.leg] = (handle, self.clock.now())
+
+    def _end_voicemail(self, leg: str) -> None:
+        entry = self._live.voicemail.pop(leg, None)
+        if entry is None:
+            return
+        self.switch_command(StopRecording(leg=leg))
+        seconds = self.clock.now() - entry[1]
+        self.submit(VoicemailRecorded(at=self.clock.now(), leg=leg, seconds=seconds))
+
+    def _forget_leg(self, event: CallEvent) -> None:
+        if isinstance(event, HungUp):
+            entry = self._live.voicemail.pop(event.leg, None)
+            if entry is not None:
+                entry[0].cancel()
