@@ -9,7 +9,7 @@ Deterministic: running it again writes the same bytes.
 
 Spoken system prompts ("please hold", "goodbye", ...) are not made here: they ship as texts
 (``centralino.media.sentences.SYSTEM_PROMPTS``) and ``centralino prompts build`` speaks them
-into the data directory, because as WAVs in six languages they would outweigh the music tenfold
+into the data directory, because as WAVs in six languages they would weigh nine times the music
 (docs/prompts.md).
 
 Usage: python scripts/make_sounds.py [output folder]   (default: src/centralino/media/sounds)

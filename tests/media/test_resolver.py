@@ -68,6 +68,7 @@ def test_a_file_in_the_cache_is_loaded_once_resampled_to_8khz(resolver: PromptRe
 def test_the_cache_overrides_the_shipped_sounds(resolver: PromptResolver) -> None:
     shipped = resolver.resolve("file:beep")
     assert shipped.seconds == pytest.approx(0.26, abs=0.02)
+    assert resolver.resolve("file:sounds/beep.wav").seconds == shipped.seconds
     tone_wav(resolver.cache_dir / "beep.wav", seconds=1.0)
     fresh = PromptResolver(resolver.cache_dir)
     assert fresh.resolve("file:beep").seconds == pytest.approx(1.0, abs=0.02)

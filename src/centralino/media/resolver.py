@@ -99,7 +99,11 @@ class PromptResolver:
                 return self._speech(ref, self._language(ref, language), text)
         if scheme == "say":
             language, kind, value, currency = self._say_parts(ref, rest)
-            return self._speech(ref, language, say_sentence(language, kind, value, currency))
+            try:
+                sentence = say_sentence(language, kind, value, currency)
+            except PromptError as exc:
+                raise PromptError(f"cannot play {ref!r}: {exc}") from exc
+            return self._speech(ref, language, sentence)
         raise PromptError(
             f"cannot play {ref!r}: not a prompt reference; "
             "use file:<path>, tts:<lang>:<text>, say:<lang>:<kind>:<value> or moh:<class>"
@@ -110,16 +114,18 @@ class PromptResolver:
     def _file(self, ref: str, path: str) -> Prompt:
         relative = self._relative(ref, path)
         wav = relative if relative.suffix == ".wav" else relative.with_name(relative.name + ".wav")
-        places = [self.cache_dir, self.sounds_dir]
-        for base in places:
-            found = self._inside(ref, base, wav)
+        places = [(self.cache_dir, wav), (self.sounds_dir, wav)]
+        if wav.parts[0] == "sounds" and len(wav.parts) > 1:  # file:sounds/beep.wav, as docs/ivr.md writes it
+            places.append((self.sounds_dir, PurePosixPath(*wav.parts[1:])))
+        for base, relative_wav in places:
+            found = self._inside(ref, base, relative_wav)
             if found is not None and found.is_file():
                 return self.prompts.load(ref, found)
         generated = generated_text(wav.as_posix())
         if generated is not None and self.synthesis:
             language, text = generated
             return self._synthesized(ref, language, text, self.cache_dir / wav)
-        looked = " and ".join(str(base / wav) for base in places)
+        looked = " and ".join(str(base / path) for base, path in places)
         raise PromptError(
             f"prompt {ref!r} not found (looked for {looked}); "
             "put the recording there or run `centralino prompts build`"
