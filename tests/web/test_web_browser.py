@@ -176,6 +176,9 @@ def test_agent_goes_available_gets_a_screen_pop_and_wraps_up(page: Page, server:
     expect(page.locator("#cust-account")).to_have_value("40012345")
     cc.answered(offer.call_id)
     expect(page.locator("#call-state")).to_have_text("talking")
+    cc.set_queue(demo, "support", waiting=2)  # agents see callers waiting too
+    expect(page.locator('#queue-strip span[data-queue="support"]')).to_have_text("support 2")
+    cc.set_queue(demo, "support", waiting=0)
     page.keyboard.press("Alt+KeyH")
     expect(page.locator("#btn-hold")).to_contain_text("Resume")
     assert ("hold", offer.call_id) in cc.commands

@@ -240,6 +240,17 @@ async function submitWrapUp(event) {
   await control("PUT", "/wrapup", { disposition, notes: $("wrapup-notes").value });
 }
 
+// Queues the agent can see waiting ---------------------------------------------------------
+const waiting = new Map();
+
+function showQueues(snapshots) {
+  for (const s of snapshots) waiting.set(s.queue, s);
+  $("queue-strip").replaceChildren(
+    ...[...waiting.values()].map((s) =>
+      el("span", { class: s.waiting ? "busy" : null, "data-queue": s.queue }, t("desktop.queue_waiting", { queue: s.queue, waiting: s.waiting }))),
+  );
+}
+
 // Events ------------------------------------------------------------------------------------
 function onEvent(event) {
   const data = event.data;
@@ -289,6 +300,9 @@ function onEvent(event) {
     case "announcement":
       if (data.announcement) toast(t("announcement.now", { text: data.announcement.text }));
       break;
+    case "queue.tick":
+      showQueues(data.queues);
+      return;
     default:
       return;
   }
@@ -304,6 +318,7 @@ async function load() {
     ...me.options.dispositions.map((d) => el("option", { value: d }, t(`disposition.${d}`))),
   );
   showAgent(me.agent);
+  api("GET", `${V1}/live/queues`).then((queues) => showQueues(queues.items)).catch(() => null);
   if (me.offer && !desk.call) {
     desk.callState = { reserved: "ringing", "on-call": "talking", "wrap-up": "ended" }[me.agent?.state] ?? "talking";
     popFor(me.offer);
