@@ -54,6 +54,11 @@ def test_build_renders_flow_texts_announcements_and_system_prompts(tmp_path: Pat
     resolver = PromptResolver(root, runner=runner)
     resolver.prepare(["tts:en:Welcome.", "file:pl/position/3", "file:en/system/leave_message"])
     assert len(runner.texts) == 2 * per_language
+    # and what the resolver synthesized during a call is not built again
+    resolver.resolve("tts:en:Good evening.")
+    later = FakeFlow(("en",), {"evening": {"en": "tts:en:Good evening."}})
+    summary = build_all([later], tmp_path, ["en"], positions=[3], waits=[4], runner=runner)
+    assert len(runner.texts) == 2 * per_language + 1 and sum(summary.written.values()) == 0
 
 
 def test_a_second_build_skips_what_is_up_to_date_and_rebuilds_what_changed(tmp_path: Path) -> None:

@@ -326,7 +326,8 @@ def build_all(
     summary = BuildSummary()
     todo = []
     for job in _jobs(flows, langs, positions, waits, voice):
-        if manifest.get(job.relpath) == job.key and (root / job.relpath).is_file():
+        named_by_key = job.key in job.relpath  # tts/<key>.wav, perhaps synthesized during a call
+        if (named_by_key or manifest.get(job.relpath) == job.key) and (root / job.relpath).is_file():
             summary.skipped[job.language] += 1
         else:
             todo.append(job)
