@@ -26,7 +26,7 @@ from centralino.sip.ratelimit import RateLimitConfig, RateLimiter
 from centralino.sip.timers import TimerConfig
 from centralino.sip.transaction import Address, Send
 from centralino.sip.transaction_layer import LayerOutput, TransactionLayer
-from centralino.sip.transport import TcpTransport, UdpTransport
+from centralino.sip.transport import DEFAULT_SOCKET_BUFFER, TcpTransport, UdpTransport
 from centralino.sip.ua import UaConfig, UserAgent
 
 __all__ = ["SipEndpoint", "TransactionUser", "start_sip"]
@@ -61,8 +61,10 @@ class SipEndpoint:
         timers: TimerConfig | None = None,
         rate_limit: RateLimitConfig | None = None,
         rng: random.Random | None = None,
+        udp_buffer: int | None = DEFAULT_SOCKET_BUFFER,
     ) -> None:
         self.bind = bind
+        self.udp_buffer = udp_buffer
         self.port = port
         self.handler = handler
         self.tcp_enabled = tcp
@@ -74,6 +76,7 @@ class SipEndpoint:
         self._timer_at: float | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._busy = False
+        self._batching = False  # inside a burst of datagrams: the timer is re-armed once, at its end
 
     @property
     def local(self) -> Address:
@@ -85,7 +88,8 @@ class SipEndpoint:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self.udp = await UdpTransport.start(self.bind, self.port, self._received)
+        self.udp = await UdpTransport.start(self.bind, self.port, self._received_datagram,
+                                            buffer_bytes=self.udp_buffer, on_batch_end=self._batch_end)
         _, port = self.udp.local
         if self.tcp_enabled:
             self.tcp = await TcpTransport.start(self.bind, port, self._received, self._transport_error)
@@ -115,6 +119,15 @@ class SipEndpoint:
     def _received(self, data: bytes, source: Address) -> None:
         self._guarded(lambda now: self.layer.receive(data, source, now))
 
+    def _received_datagram(self, data: bytes, source: Address) -> None:
+        self._batching = True
+        self._guarded(lambda now: self.layer.receive(data, source, now))
+
+    def _batch_end(self) -> None:
+        if self._batching:
+            self._batching = False
+            self._rearm()
+
     def _transport_error(self, destination: Address) -> None:
         self._guarded(lambda now: self.layer.transport_error(destination, now))
 
@@ -141,7 +154,8 @@ class SipEndpoint:
             log.exception("SIP endpoint: error while processing; the message was dropped")
         finally:
             self._busy = False
-        self._rearm()
+        if not self._batching:
+            self._rearm()
 
     def _drain(self, outputs: Iterable[LayerOutput], now: float) -> None:
         queue: deque[LayerOutput] = deque(outputs)
@@ -184,14 +198,16 @@ async def start_sip(
     tcp: bool = True,
     timers: TimerConfig | None = None,
     rate_limit: RateLimitConfig | None = None,
+    udp_buffer: int | None = DEFAULT_SOCKET_BUFFER,
 ) -> SipEndpoint:
     """Start the SIP endpoint for ``centralino serve --sip-port``: a UAS on UDP (+TCP) ``bind``:``port``.
 
     Returns the running endpoint; ``close()`` (or ``await stop()``) shuts it down,
     ``command(cmd)`` applies Answer/Reject/Hangup, ``local`` is the bound address.
     ``on_event`` receives the call-control events (CallOffered, Answered, HungUp).
+    ``udp_buffer`` is the kernel buffer asked for the UDP socket (None: the system default).
     """
     endpoint = SipEndpoint(bind, port, UserAgent(on_event=on_event, config=config),
-                           tcp=tcp, timers=timers, rate_limit=rate_limit)
+                           tcp=tcp, timers=timers, rate_limit=rate_limit, udp_buffer=udp_buffer)
     await endpoint.start()
     return endpoint

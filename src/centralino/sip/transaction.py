@@ -403,6 +403,9 @@ class Transaction:
 
     def handle_timer(self, now: float) -> list[Output]:
         """Fire every timer due at ``now``, earliest first."""
+        deadlines = self._deadlines
+        if not deadlines or min(deadlines.values()) > now:
+            return []  # the usual case (called after every event): nothing is due
         out: list[Output] = []
         while self.state is not State.TERMINATED:
             due = [(when, name) for name, when in self._deadlines.items() if when <= now]

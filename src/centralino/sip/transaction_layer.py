@@ -32,6 +32,7 @@ import itertools
 import logging
 import random
 from dataclasses import dataclass
+from typing import cast
 
 from centralino.sip.errors import SipParseError
 from centralino.sip.message import Request, Response, parse_message
@@ -93,6 +94,7 @@ class TransactionLayer:
         self.rng = rng or random.Random()
         self.transactions: dict[TxKey, Transaction] = {}
         self._heap: list[tuple[float, int, TxKey]] = []
+        self._scheduled: dict[TxKey, float] = {}  # the deadline each transaction has in the heap
         self._seq = itertools.count()
         self._malformed_logged: set[str] = set()
         self.malformed = 0
@@ -253,8 +255,13 @@ class TransactionLayer:
             actual = tx.get_timer() if tx is not None else None
             if actual == when:
                 return when
-            heapq.heappop(heap)
-            if actual is not None and actual > when:
+            heapq.heappop(heap)  # stale: the transaction ended or its deadline moved
+            scheduled = self._scheduled.get(key)
+            if scheduled == when:
+                del self._scheduled[key]
+                scheduled = None
+            if actual is not None and actual > when and scheduled != actual:
+                self._scheduled[key] = actual
                 heapq.heappush(heap, (actual, next(self._seq), key))
         return None
 
@@ -262,6 +269,7 @@ class TransactionLayer:
         out: list[LayerOutput] = []
         while (when := self.get_timer()) is not None and when <= now:
             _, _, key = heapq.heappop(self._heap)
+            self._scheduled.pop(key, None)
             tx = self.transactions[key]
             out += self._track(tx, tx.handle_timer(now))
         return out
@@ -273,9 +281,15 @@ class TransactionLayer:
         for o in outputs:
             if isinstance(o, Terminated):
                 self.transactions.pop(o.transaction, None)
-        if tx.key in self.transactions and (when := tx.get_timer()) is not None:
-            heapq.heappush(self._heap, (when, next(self._seq), tx.key))
-        return list(outputs)
+        key = tx.key
+        when = tx.get_timer() if key in self.transactions else None
+        # One heap entry per deadline: the many events that leave it as it was push nothing.
+        if when is None:
+            self._scheduled.pop(key, None)
+        elif self._scheduled.get(key) != when:
+            self._scheduled[key] = when
+            heapq.heappush(self._heap, (when, next(self._seq), key))
+        return cast("list[LayerOutput]", outputs)
 
     def _malformed(self, data: bytes, source: Address, exc: SipParseError) -> list[LayerOutput]:
         self.malformed += 1

@@ -5,7 +5,10 @@ go, rate limiting) is in the sans-I/O transaction layer; this module only
 moves bytes and reports ``Address``-tagged messages to one callback.
 
 * UDP: one datagram is one message (RFC 3261 §18.3); IPv4 and IPv6 alike
-  (hosts are kept without brackets, as the socket API gives them).
+  (hosts are kept without brackets, as the socket API gives them). The socket
+  asks for large kernel buffers (``DEFAULT_SOCKET_BUFFER``, capped by the
+  kernel) and is drained in batches, so a loop that stalls for a moment does
+  not lose datagrams.
 * TCP: ``StreamFramer`` splits the stream on Content-Length (§18.3). A
   connection accepted from a peer is kept and reused for everything sent to
   that peer's address (responses go back on the connection the request came
@@ -19,14 +22,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
+from collections import deque
 from collections.abc import Callable
-from typing import cast
+from typing import NamedTuple
 
 from centralino.sip.errors import SipParseError
 from centralino.sip.message import StreamFramer
 from centralino.sip.transaction import Address
 
-__all__ = ["MessageCallback", "TcpTransport", "UdpTransport"]
+__all__ = [
+    "DEFAULT_SOCKET_BUFFER", "MessageCallback", "SocketBuffers", "TcpTransport", "UdpTransport",
+    "size_buffers",
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,46 +43,180 @@ ErrorCallback = Callable[[Address], None]
 
 # A stream peer that sends a larger message (or this much without completing one) is cut off.
 MAX_STREAM_MESSAGE = 256 * 1024
+# What a UDP socket asks of the kernel for each of its buffers (capped by net.core.rmem_max/wmem_max).
+DEFAULT_SOCKET_BUFFER = 4 * 1024 * 1024
+# Datagrams read per loop wakeup: enough to drain a burst, few enough not to starve other callbacks.
+DEFAULT_BATCH = 64
+MAX_DATAGRAM = 65535
+MAX_QUEUED_SENDS = 10_000
+_MAX_ADDRESSES = 4096  # Address objects kept for reuse, one per peer (ip, port)
 
 
-class UdpTransport(asyncio.DatagramProtocol):
-    """One bound UDP socket; ``start`` returns the bound (host, port)."""
+class UdpTransport:
+    """One bound UDP socket read in batches; ``start`` binds it and sizes its kernel buffers.
 
-    def __init__(self, on_message: MessageCallback) -> None:
+    Not an ``asyncio.DatagramProtocol``: asyncio's datagram transport reads one datagram
+    per loop wakeup, so a burst of N datagrams costs N trips through the selector. Here one
+    wakeup drains up to ``batch`` datagrams, then calls ``on_batch_end`` once (the endpoint
+    re-arms its timer there instead of after every message). Sends go straight to the
+    socket; only when the kernel's send buffer is full are they queued until it drains.
+    """
+
+    def __init__(
+        self,
+        on_message: MessageCallback,
+        sock: socket.socket,
+        *,
+        on_batch_end: Callable[[], None] | None = None,
+        batch: int = DEFAULT_BATCH,
+    ) -> None:
         self.on_message = on_message
-        self.transport: asyncio.DatagramTransport | None = None
+        self.on_batch_end = on_batch_end
+        self.batch = batch
+        self.sock = sock
+        self.buffers = SocketBuffers(0, 0)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending: deque[tuple[bytes, tuple[str, int]]] = deque()
+        self._addresses: dict[tuple[str | int, ...], Address] = {}
+        self._closed = False
 
     @classmethod
-    async def start(cls, bind: str, port: int, on_message: MessageCallback) -> UdpTransport:
+    async def start(
+        cls,
+        bind: str,
+        port: int,
+        on_message: MessageCallback,
+        *,
+        buffer_bytes: int | None = DEFAULT_SOCKET_BUFFER,
+        on_batch_end: Callable[[], None] | None = None,
+        batch: int = DEFAULT_BATCH,
+    ) -> UdpTransport:
+        """Bind ``bind``:``port``; ``buffer_bytes`` asks for that much kernel receive and send
+        buffer (None: the system default). Linux caps the request at ``net.core.rmem_max`` /
+        ``wmem_max``; the size obtained is logged and kept in ``buffers``."""
         loop = asyncio.get_running_loop()
-        _, protocol = await loop.create_datagram_endpoint(lambda: cls(on_message), local_addr=(bind, port))
-        return protocol
+        infos = await loop.getaddrinfo(bind, port, type=socket.SOCK_DGRAM, flags=socket.AI_PASSIVE)
+        if not infos:
+            raise OSError(f"SIP UDP: cannot resolve bind address {bind!r}")
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setblocking(False)
+            sock.bind(address)
+            self = cls(on_message, sock, on_batch_end=on_batch_end, batch=batch)
+            self.buffers = size_buffers(sock, buffer_bytes)
+        except OSError:
+            sock.close()
+            raise
+        self._loop = loop
+        loop.add_reader(sock.fileno(), self._read_ready)
+        return self
 
     @property
     def local(self) -> tuple[str, int]:
-        assert self.transport is not None
-        sockname = self.transport.get_extra_info("sockname")
+        sockname = self.sock.getsockname()
         return sockname[0], sockname[1]
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.DatagramTransport, transport)
-
-    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        if not data.strip(b"\r\n"):
-            return  # RFC 5626 keep-alive (CRLF) or empty datagram
-        self.on_message(data, Address("UDP", str(addr[0]), int(addr[1])))
-
-    def error_received(self, exc: Exception) -> None:
-        # ICMP port unreachable and friends: the retransmission timers handle it.
-        log.debug("UDP error: %s", exc)
+    def _read_ready(self) -> None:
+        recvfrom = self.sock.recvfrom
+        addresses = self._addresses
+        try:
+            for _ in range(self.batch):
+                try:
+                    data, addr = recvfrom(MAX_DATAGRAM)
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError as exc:  # ICMP errors reported on the socket: the timers handle them
+                    log.debug("UDP error: %s", exc)
+                    continue
+                if not data.strip(b"\r\n"):
+                    continue  # RFC 5626 keep-alive (CRLF) or empty datagram
+                source = addresses.get(addr)
+                if source is None:
+                    if len(addresses) >= _MAX_ADDRESSES:
+                        addresses.clear()
+                    source = addresses[addr] = Address("UDP", str(addr[0]), int(addr[1]))
+                self.on_message(data, source)
+        finally:
+            if self.on_batch_end is not None:
+                self.on_batch_end()
 
     def send(self, data: bytes, destination: Address) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.sendto(data, (destination.host, destination.port))
+        if self._closed:
+            return
+        target = (destination.host, destination.port)
+        if not self._pending:
+            try:
+                self.sock.sendto(data, target)
+                return
+            except (BlockingIOError, InterruptedError):
+                pass  # the send buffer is full: queue it until the socket is writable
+            except OSError as exc:  # unreachable host, bad address: the retransmission timers handle it
+                log.debug("UDP send to %s:%s failed: %s", destination.host, destination.port, exc)
+                return
+            if self._loop is not None:
+                self._loop.add_writer(self.sock.fileno(), self._write_ready)
+        if len(self._pending) < MAX_QUEUED_SENDS:
+            self._pending.append((data, target))
+        else:
+            log.warning("SIP UDP send queue full (%s datagrams): datagram to %s:%s dropped",
+                        MAX_QUEUED_SENDS, destination.host, destination.port)
+
+    def _write_ready(self) -> None:
+        while self._pending:
+            data, target = self._pending[0]
+            try:
+                self.sock.sendto(data, target)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                log.debug("UDP send to %s:%s failed: %s", target[0], target[1], exc)
+            self._pending.popleft()
+        if self._loop is not None:
+            self._loop.remove_writer(self.sock.fileno())
 
     def close(self) -> None:
-        if self.transport is not None:
-            self.transport.close()
+        if self._closed:
+            return
+        self._closed = True
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self.sock.fileno())
+            if self._pending:
+                self._loop.remove_writer(self.sock.fileno())
+        self._pending.clear()
+        self.sock.close()
+
+
+class SocketBuffers(NamedTuple):
+    """The kernel buffer sizes a socket got, in bytes as Linux reports them (twice the usable size)."""
+
+    receive: int
+    send: int
+
+
+def size_buffers(sock: socket.socket, wanted: int | None) -> SocketBuffers:
+    """Ask for ``wanted`` bytes of receive and send buffer and log what the kernel granted.
+
+    Why: at a few hundred calls per second a loop held up for tens of milliseconds lets the
+    default 208 KiB receive buffer overflow; the kernel then drops datagrams, and a lost 180
+    or 200 becomes a retransmitted INVITE and often a failed call. Linux silently caps the
+    request at ``net.core.rmem_max`` / ``wmem_max`` (and reports double the size it keeps).
+    """
+    if wanted is not None and wanted > 0:
+        for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, option, wanted)
+            except OSError as exc:
+                log.warning("SIP UDP: could not set a %s-byte socket buffer: %s", wanted, exc)
+    got = SocketBuffers(sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF),
+                        sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF))
+    log.info("SIP UDP socket buffers: receive %s KiB, send %s KiB", got.receive // 1024, got.send // 1024)
+    if wanted is not None and wanted > 0 and got.receive < wanted:
+        log.warning(
+            "SIP UDP receive buffer is %s KiB, less than the %s KiB asked: the kernel caps it at "
+            "net.core.rmem_max; raise that (sysctl -w net.core.rmem_max=%s) so bursts of datagrams "
+            "are not dropped at high call rates", got.receive // 1024, wanted // 1024, wanted)
+    return got
 
 
 class TcpTransport:

@@ -26,8 +26,11 @@ What it does:
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -59,6 +62,8 @@ log = logging.getLogger(__name__)
 ALLOWED_METHODS = ("INVITE", "ACK", "CANCEL", "BYE", "OPTIONS")
 SUPPORTED: frozenset[str] = frozenset()
 ACCEPT = "application/sdp"
+# How many recent call-control events ``UserAgent.events`` keeps (a debugging aid, not a record).
+RECENT_EVENTS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,7 @@ class Leg:
     outbound: bool = False
     provisional: bool = False
     cancel_pending: bool = False  # §9.1: no CANCEL before a provisional response
+    cancel_sent: bool = False  # a leg is cancelled once: a second Hangup must not CANCEL again
     ring_deadline: float | None = None
     ack: Request | None = None
     extra: dict[str, str] = field(default_factory=dict)
@@ -130,11 +136,14 @@ class UserAgent:
         self.local = Address("UDP", "127.0.0.1", 5060)
         self.timers = TimerConfig()
         self.legs: dict[str, Leg] = {}
-        self.events: list[CallEvent] = []
+        self.events: deque[CallEvent] = deque(maxlen=RECENT_EVENTS)  # the latest ones, for debugging
         self._by_dialog: dict[DialogId, Leg] = {}
         self._by_tx: dict[TxKey, Leg] = {}
         self._awaiting_ack: set[str] = set()
         self._ringing: set[str] = set()
+        # (deadline, seq, leg id, "ring" | "ack"): entries whose leg moved on are skipped when met
+        self._timers: list[tuple[float, int, str, str]] = []
+        self._timer_seq = itertools.count()
         self._next_rtp = 20000
         self.allowed_methods: tuple[str, ...] = ALLOWED_METHODS  # a subclass may speak more
         self.content_types: frozenset[str] = frozenset({ACCEPT})  # bodies we accept (415 otherwise)
@@ -319,6 +328,7 @@ class UserAgent:
         leg.retransmit_at = now + self.timers.t1
         leg.give_up_at = now + 64 * self.timers.t1
         self._awaiting_ack.add(leg.id)
+        self._schedule(leg.retransmit_at, leg.id, "ack")
         return self._layer.send_response(ok, now, key)
 
     def _on_ack(self, ack: Request, now: float) -> list[LayerOutput]:
@@ -410,6 +420,7 @@ class UserAgent:
         self.legs[leg.id] = leg
         self._by_tx[key] = leg
         self._ringing.add(leg.id)
+        self._schedule(leg.ring_deadline, leg.id, "ring")
         return out
 
     def _on_invite_response(self, leg: Leg, response: Response, now: float) -> list[LayerOutput]:
@@ -443,10 +454,15 @@ class UserAgent:
         return out
 
     def _cancel(self, leg: Leg, now: float) -> list[LayerOutput]:
+        """CANCEL our INVITE once (§9.1); asked again (a second Hangup, the ring timeout after a
+        Hangup) it does nothing, as the first CANCEL's client transaction is still running."""
+        if leg.cancel_sent:
+            return []
         if not leg.provisional:
             leg.cancel_pending = True
             return []
         leg.cancel_pending = False
+        leg.cancel_sent = True
         _, out = self._layer.send_request(cancel_for(leg.invite), leg.reply_to, now)
         return out
 
@@ -475,36 +491,63 @@ class UserAgent:
 
     # ---- timers --------------------------------------------------------------------------------
 
+    def _schedule(self, when: float | None, leg_id: str, kind: str) -> None:
+        if when is not None:
+            heapq.heappush(self._timers, (when, next(self._timer_seq), leg_id, kind))
+
+    def _live(self, when: float, leg_id: str, kind: str) -> bool:
+        """Whether a heap entry still stands: its leg waits for that very deadline."""
+        leg = self.legs.get(leg_id)
+        if leg is None:
+            return False
+        if kind == "ring":
+            return leg.ring_deadline == when and leg_id in self._ringing
+        return leg.retransmit_at == when and leg_id in self._awaiting_ack
+
     def get_timer(self) -> float | None:
-        times = [self.legs[i].retransmit_at for i in self._awaiting_ack if i in self.legs]
-        times += [self.legs[i].ring_deadline for i in self._ringing if i in self.legs]
-        return min((t for t in times if t is not None), default=None)
+        """The earliest ring timeout or 2xx retransmission; stale heap entries are dropped here."""
+        timers = self._timers
+        while timers:
+            when, _, leg_id, kind = timers[0]
+            if self._live(when, leg_id, kind):
+                return when
+            heapq.heappop(timers)
+        return None
 
     def handle_timer(self, now: float) -> list[LayerOutput]:
         out: list[LayerOutput] = []
-        for leg_id in list(self._ringing):
-            leg = self.legs.get(leg_id)
-            if leg is not None and leg.ring_deadline is not None and leg.ring_deadline <= now:
-                self._ringing.discard(leg_id)
-                leg.ring_deadline = None
-                if leg.state == "calling":
-                    self._fail(leg, 408, "no answer", forget=False)
-                    out += self._cancel(leg, now)
-        for leg_id in list(self._awaiting_ack):
-            leg = self.legs.get(leg_id)
-            if leg is None or leg.ok is None or leg.retransmit_at is None or leg.retransmit_at > now:
-                continue
-            if leg.give_up_at is not None and now >= leg.give_up_at:
-                # §13.3.1.4: no ACK after 64·T1: confirm and immediately end the call with a BYE.
-                self._announce_end(leg, by="system", cause="no ACK")
-                out += self._send_bye(leg, now)
-                continue
-            try:
-                out += self._layer.send_response(leg.ok, now, leg.tx)
-            except TransactionStateError:
-                out += self._layer.send_stateless(leg.ok, leg.reply_to)
-            leg.interval = min(2 * leg.interval, self.timers.t2)
-            leg.retransmit_at = min(now + leg.interval, leg.give_up_at or now + leg.interval)
+        timers = self._timers
+        while (when := self.get_timer()) is not None and when <= now:
+            _, _, leg_id, kind = heapq.heappop(timers)
+            leg = self.legs[leg_id]
+            if kind == "ring":
+                out += self._ring_timeout(leg, now)
+            else:
+                out += self._retransmit_2xx(leg, now)
+        return out
+
+    def _ring_timeout(self, leg: Leg, now: float) -> list[LayerOutput]:
+        self._ringing.discard(leg.id)
+        leg.ring_deadline = None
+        if leg.state != "calling":
+            return []
+        self._fail(leg, 408, "no answer", forget=False)
+        return self._cancel(leg, now)
+
+    def _retransmit_2xx(self, leg: Leg, now: float) -> list[LayerOutput]:
+        if leg.ok is None:
+            return []
+        if leg.give_up_at is not None and now >= leg.give_up_at:
+            # §13.3.1.4: no ACK after 64·T1: confirm and immediately end the call with a BYE.
+            self._announce_end(leg, by="system", cause="no ACK")
+            return self._send_bye(leg, now)
+        try:
+            out = self._layer.send_response(leg.ok, now, leg.tx)
+        except TransactionStateError:
+            out = self._layer.send_stateless(leg.ok, leg.reply_to)
+        leg.interval = min(2 * leg.interval, self.timers.t2)
+        leg.retransmit_at = min(now + leg.interval, leg.give_up_at or now + leg.interval)
+        self._schedule(leg.retransmit_at, leg.id, "ack")
         return out
 
 

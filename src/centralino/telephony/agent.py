@@ -121,6 +121,13 @@ class SwitchAgent(UserAgent):
             return self.refer(command.leg, command.target, now)  # the switch resolved the target
         return super().command(command, now)
 
+    def _forget(self, leg: Leg) -> None:
+        """The base forgets the leg; its hold/transfer state goes with it (else it piles up per call)."""
+        super()._forget(leg)
+        self._local_sdp.pop(leg.id, None)
+        self._versions.pop(leg.id, None)
+        self._referred.discard(leg.id)
+
     def local_sdp(self, leg: Leg) -> bytes:
         """The session description we last gave this leg's peer."""
         if leg.id in self._local_sdp:

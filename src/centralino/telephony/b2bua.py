@@ -38,6 +38,7 @@ from centralino.core.ids import new_id
 from centralino.media.engine import LocalMediaEngine
 from centralino.media.player import PromptCache
 from centralino.media.session import PortRange
+from centralino.sip.transport import DEFAULT_SOCKET_BUFFER
 from centralino.telephony.switch import Switch, SwitchConfig
 
 __all__ = ["B2bua", "failure_status", "main"]
@@ -130,6 +131,9 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rtp-ports", default="20000-30000", help="RTP port range LOW-HIGH")
     parser.add_argument("--ring-timeout", type=float, default=30.0)
     parser.add_argument("--no-rate-limit", action="store_true", help="accept any request rate (benchmarks)")
+    parser.add_argument("--udp-buffer", type=int, default=DEFAULT_SOCKET_BUFFER,
+                        help="kernel buffer (bytes) asked for the SIP UDP socket, capped by "
+                             "net.core.rmem_max; 0: the system default")
     parser.add_argument("--log-level", default="WARNING")
     return parser.parse_args(argv)
 
@@ -138,7 +142,9 @@ async def serve(args: argparse.Namespace, ready: Callable[[Switch], None] | None
     from centralino.sip.ratelimit import RateLimitConfig
 
     rate = RateLimitConfig(rate=1e9, burst=1_000_000) if args.no_rate_limit else None
-    switch = Switch(SwitchConfig(bind=args.bind, port=args.port, media=not args.no_media),
+    config = SwitchConfig(bind=args.bind, port=args.port, media=not args.no_media,
+                          udp_buffer=args.udp_buffer or None)
+    switch = Switch(config,
                     rng=random.Random(), rate_limit=rate)
     switch.handler = B2bua(switch, template_route(args.target), ring_timeout=args.ring_timeout)
     media = None

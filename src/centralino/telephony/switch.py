@@ -63,6 +63,7 @@ from centralino.sip.errors import SipParseError
 from centralino.sip.ratelimit import RateLimitConfig
 from centralino.sip.registrar import Registrar
 from centralino.sip.timers import TimerConfig
+from centralino.sip.transport import DEFAULT_SOCKET_BUFFER
 from centralino.sip.ua import UaConfig
 from centralino.telephony.agent import Progress, SwitchAgent
 from centralino.telephony.legs import RemoteMedia, SwitchLeg, remote_media
@@ -85,6 +86,8 @@ class SwitchConfig:
     moh: str | None = None  # prompt looped to a held party; None: silence
     transfer: str = "server"  # blind transfers: "server" (ring, then bridge) or "refer" (RFC 3515)
     user_agent: str = "Centralino"
+    # Kernel buffer asked for the SIP UDP socket (capped by net.core.rmem_max); None: system default.
+    udp_buffer: int | None = DEFAULT_SOCKET_BUFFER
 
 
 _Item = tuple[str, object, "asyncio.Future[None] | None"]
@@ -120,10 +123,12 @@ class Switch:
             on_event=self._on_sip_event, clock=self.clock, rng=self.rng, registrar=registrar,
             config=UaConfig(user_agent=self.config.user_agent, session=self._session))
         self.endpoint = SipEndpoint(self.config.bind, self.config.port, self.agent, tcp=self.config.tcp,
-                                    timers=timers, rate_limit=rate_limit, rng=self.rng)
+                                    timers=timers, rate_limit=rate_limit, rng=self.rng,
+                                    udp_buffer=self.config.udp_buffer)
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._pairs: dict[str, str] = {}  # signalling-only mode: leg -> the leg whose SDP it gets
+        self._paired_to: dict[str, set[str]] = {}  # the reverse: leg -> the legs that get its SDP
         self._transfers: dict[str, str] = {}  # new leg ringing the target -> the leg being transferred
         self._linked: dict[str, str] = {}  # legs the switch joined itself (transfers): one ends both
         self._refused: set[str] = set()  # inbound legs refused before the handler heard of them
@@ -209,8 +214,27 @@ class Switch:
     def pair_sdp(self, inbound: str, outbound: str) -> None:
         """Signalling-only mode: ``outbound`` offers ``inbound``'s offer, ``inbound`` answers with
         ``outbound``'s answer, so RTP flows between the two peers directly."""
-        self._pairs[outbound] = inbound
-        self._pairs[inbound] = outbound
+        for leg, other in ((outbound, inbound), (inbound, outbound)):
+            self._unlink_pair(leg)
+            self._pairs[leg] = other
+            self._paired_to.setdefault(other, set()).add(leg)
+
+    def _unlink_pair(self, leg: str) -> None:
+        """``leg`` no longer takes its SDP from anyone (its entry and the reverse one go)."""
+        other = self._pairs.pop(leg, None)
+        if other is not None:
+            takers = self._paired_to.get(other)
+            if takers is not None:
+                takers.discard(leg)
+                if not takers:
+                    del self._paired_to[other]
+
+    def _unpair(self, leg: str) -> None:
+        """A leg ended: forget its pairing both ways, by index (no scan of every pair)."""
+        self._unlink_pair(leg)
+        for taker in self._paired_to.pop(leg, ()):
+            if self._pairs.get(taker) == leg:
+                del self._pairs[taker]
 
     # ---- the queue -----------------------------------------------------------------------------
 
@@ -292,6 +316,8 @@ class Switch:
                 self.endpoint.command(Hangup(leg=other, cause=cause))
             if leg is not None:
                 await self._end(leg, event.at)
+            else:
+                self._unpair(event.leg)  # a leg that never got this far (e.g. its target did not resolve)
         self._deliver(event)
 
     async def _end(self, leg: SwitchLeg, at: float) -> None:
@@ -299,9 +325,7 @@ class Switch:
         partner = self.legs.get(leg.bridged or "")
         if partner is not None and partner.bridged == leg.id:
             partner.bridged = None
-        for other in [k for k, v in self._pairs.items() if v == leg.id]:
-            self._pairs.pop(other, None)
-        self._pairs.pop(leg.id, None)
+        self._unpair(leg.id)
         if self.media is not None and leg.media is not None:
             with contextlib.suppress(CentralinoError):
                 leg.stats = await self.media.release(leg.id)
