@@ -354,3 +354,53 @@ def prompts_build(
     for line in summary.lines():
         out.print(line)
     out.print(f"prompts in {data_dir / 'prompts'}")
+
+
+@app.command("report")
+def report(
+    tenant: Annotated[str, typer.Option(help="Tenant name.")],
+    day: Annotated[
+        str | None, typer.Option(help="Day as YYYY-MM-DD in the tenant's time zone; default today.")
+    ] = None,
+    interval: Annotated[int, typer.Option(help="Interval length in minutes: 15, 30 or 60.")] = 15,
+    queue: Annotated[str | None, typer.Option(help="Only this queue.")] = None,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="Also write a PNG chart of offered, answered and SL.")
+    ] = None,
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Print a day's interval report per queue and agent (service level with its formula)."""
+    from datetime import date as _date
+    from zoneinfo import ZoneInfo
+
+    from centralino.records.report import INTERVALS, chart_png, day_bounds, report_lines
+    from centralino.store.call_record_store import CallRecordStore
+
+    if interval not in INTERVALS:
+        raise _fail(f"--interval is 15, 30 or 60 minutes, not {interval}")
+    db = _database(data_dir)
+    try:
+        with db.session() as session:
+            row = session.scalar(select(Tenant).where(Tenant.name == tenant))
+            if row is None:
+                raise _fail(f"no tenant {tenant!r}; `centralino config export` lists the tenants")
+            tenant_id, zone = row.id, ZoneInfo(row.time_zone)
+        now = datetime.now(UTC).timestamp()
+        try:
+            wanted = _date.fromisoformat(day) if day else datetime.fromtimestamp(now, zone).date()
+        except ValueError as exc:
+            raise _fail(f"--day {day!r} is not a date like 2026-05-28") from exc
+        start, end = day_bounds(wanted, zone)
+        result = CallRecordStore(db).interval_report(
+            tenant_id, start=start, end=end, length=interval * 60.0, now=now, queue=queue
+        )
+    finally:
+        db.dispose()
+    out.print(f"{tenant} {wanted.isoformat()} ({zone.key}), {interval}-minute intervals"
+              f"{'' if now >= end else ', so far'}", markup=False)
+    for line in report_lines(result, zone):
+        out.print(line, markup=False)
+    if chart is not None:
+        title = f"{tenant} {wanted.isoformat()}: {interval}-minute intervals"
+        chart.write_bytes(chart_png(result, zone, title))
+        out.print(f"wrote {chart}", markup=False)

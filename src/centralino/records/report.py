@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from centralino.records.stats import (
@@ -26,7 +26,13 @@ from centralino.records.stats import (
 )
 
 __all__ = [
-    "INTERVALS", "IntervalReport", "QueueSettings", "chart_png", "figures_dict", "interval_report",
+    "INTERVALS",
+    "IntervalReport",
+    "QueueSettings",
+    "chart_png",
+    "day_bounds",
+    "figures_dict",
+    "interval_report",
     "report_lines",
 ]
 
@@ -52,6 +58,13 @@ class IntervalReport:
     agents: list[AgentFigures]
 
 
+def day_bounds(day: date, zone: tzinfo) -> tuple[float, float]:
+    """Local midnight to the next local midnight (23 or 25 hours on DST change days)."""
+    start = datetime.combine(day, datetime.min.time(), zone)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
+    return start.timestamp(), end.timestamp()
+
+
 def interval_report(
     contacts: Iterable[QueuedContact],
     activities: Iterable[AgentActivity],
@@ -75,12 +88,21 @@ def interval_report(
         starts.append(s)
         s += length
     queue_rows = [
-        queue_figures(contacts, queue=q.name, start=s, length=length, formula=q.formula,
-                      threshold=q.threshold, short_abandon=q.short_abandon)
-        for q in queues for s in starts
+        queue_figures(
+            contacts,
+            queue=q.name,
+            start=s,
+            length=length,
+            formula=q.formula,
+            threshold=q.threshold,
+            short_abandon=q.short_abandon,
+        )
+        for q in queues
+        for s in starts
     ]
-    agent_rows = [agent_figures(contacts, activities, agent=a, start=s, length=length)
-                  for a in agents for s in starts]
+    agent_rows = [
+        agent_figures(contacts, activities, agent=a, start=s, length=length) for a in agents for s in starts
+    ]
     return IntervalReport(start, end, length, queue_rows, agent_rows)
 
 
@@ -108,17 +130,23 @@ def report_lines(report: IntervalReport, zone: tzinfo) -> list[str]:
         by_queue.setdefault(row.queue, []).append(row)
     for queue, rows in by_queue.items():
         first = rows[0]
-        lines.append(f"queue {queue}: service level {first.formula} ({first.formula_text}), "
-                     f"T={first.threshold:g}s, short abandon S={first.short_abandon:g}s")
-        lines.append(f"{'interval':<11}{'offered':>8}{'answered':>9}{'abandoned':>10}{'short':>6}"
-                     f"{'callback':>9}{'SL':>8}{'ASA':>7}{'AHT':>8}{'longest':>8}{'xfer':>5}")
+        lines.append(
+            f"queue {queue}: service level {first.formula} ({first.formula_text}), "
+            f"T={first.threshold:g}s, short abandon S={first.short_abandon:g}s"
+        )
+        lines.append(
+            f"{'interval':<11}{'offered':>8}{'answered':>9}{'abandoned':>10}{'short':>6}"
+            f"{'callback':>9}{'SL':>8}{'ASA':>7}{'AHT':>8}{'longest':>8}{'xfer':>5}"
+        )
         for r in rows:
             if r.offered == 0:
                 continue
             label = datetime.fromtimestamp(r.interval_start, zone).strftime("%H:%M")
-            lines.append(f"{label:<11}{r.offered:>8}{r.answered:>9}{r.abandoned:>10}{r.short_abandoned:>6}"
-                         f"{r.callbacks:>9}{_pct(r.service_level):>8}{_sec(r.asa):>7}{_sec(r.aht):>8}"
-                         f"{_sec(r.longest_wait):>8}{r.transfers:>5}")
+            lines.append(
+                f"{label:<11}{r.offered:>8}{r.answered:>9}{r.abandoned:>10}{r.short_abandoned:>6}"
+                f"{r.callbacks:>9}{_pct(r.service_level):>8}{_sec(r.asa):>7}{_sec(r.aht):>8}"
+                f"{_sec(r.longest_wait):>8}{r.transfers:>5}"
+            )
         total = sum(r.offered for r in rows)
         answered = sum(r.answered for r in rows)
         lines.append(f"{'total':<11}{total:>8}{answered:>9}{sum(r.abandoned for r in rows):>10}")
@@ -127,8 +155,9 @@ def report_lines(report: IntervalReport, zone: tzinfo) -> list[str]:
     for a in report.agents:
         agents.setdefault(a.agent, []).append(a)
     if agents:
-        lines.append(f"{'agent':<12}{'handled':>8}{'AHT':>8}{'handling s':>11}{'available s':>12}"
-                     f"{'occupancy':>10}")
+        lines.append(
+            f"{'agent':<12}{'handled':>8}{'AHT':>8}{'handling s':>11}{'available s':>12}{'occupancy':>10}"
+        )
         for agent, rows in agents.items():
             handled = sum(r.handled for r in rows)
             handling = sum(r.handling_time for r in rows)
@@ -136,8 +165,10 @@ def report_lines(report: IntervalReport, zone: tzinfo) -> list[str]:
             occupancy = handling / (handling + available) if handling + available else None
             handle = sum(r.talk + r.hold + r.wrapup for r in rows)
             aht = handle / handled if handled else None
-            lines.append(f"{agent:<12}{handled:>8}{_sec(aht):>8}{handling:>11.0f}{available:>12.0f}"
-                         f"{_pct(occupancy):>10}")
+            lines.append(
+                f"{agent:<12}{handled:>8}{_sec(aht):>8}{handling:>11.0f}{available:>12.0f}"
+                f"{_pct(occupancy):>10}"
+            )
     return lines
 
 
@@ -162,9 +193,12 @@ def chart_png(report: IntervalReport, zone: tzinfo, title: str) -> bytes:
     ax.bar([i - 0.2 for i in x], offered, width=0.4, label="offered", color="#9db7d5")
     ax.bar([i + 0.2 for i in x], answered, width=0.4, label="answered", color="#2f6fad")
     ax.set_ylabel("contacts per interval")
-    ax.set_xticks(x[:: max(1, len(x) // 16)], labels[:: max(1, len(x) // 16)])
+    ax.set_ylim(0, max([*offered, 1]) * 1.4)  # headroom for the legend
+    step = max(1, -(-len(x) // 12))  # at most 12 labels, so they never overlap
+    ax.set_xticks(x[::step], labels[::step])
     sl_axis = ax.twinx()
-    sl_axis.set_ylim(0, 105)
+    sl_axis.set_ylim(0, 140)
+    sl_axis.set_yticks([0, 20, 40, 60, 80, 100])
     sl_axis.set_ylabel("service level %")
     for queue in sorted({r.queue for r in report.queues}):
         rows = {r.interval_start: r for r in report.queues if r.queue == queue}
@@ -172,11 +206,16 @@ def chart_png(report: IntervalReport, zone: tzinfo, title: str) -> bytes:
         values = [rows[s].service_level if s in rows else None for s in starts]
         points = [(i, v * 100) for i, v in zip(x, values, strict=True) if v is not None]
         if points:
-            sl_axis.plot([p[0] for p in points], [p[1] for p in points], marker="o", markersize=3,
-                         label=f"SL {queue} ({first.formula}, T={first.threshold:g}s)")
+            sl_axis.plot(
+                [p[0] for p in points],
+                [p[1] for p in points],
+                marker="o",
+                markersize=3,
+                label=f"SL {queue} ({first.formula}, T={first.threshold:g}s)",
+            )
     handles, names = ax.get_legend_handles_labels()
     more, more_names = sl_axis.get_legend_handles_labels()
-    ax.legend(handles + more, names + more_names, loc="upper left", fontsize=8)
+    ax.legend(handles + more, names + more_names, loc="upper center", ncol=2, fontsize=8)
     ax.set_title(title)
     fig.tight_layout()
     buffer = io.BytesIO()

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from centralino.records import facts as f
 from centralino.records.cdr import CallRecord, agent_spans, fold, from_json, to_json
-from centralino.records.report import QueueSettings
+from centralino.records.report import IntervalReport, QueueSettings, interval_report
 from centralino.records.stats import AgentActivity, Formula, Outcome, QueuedContact
 from centralino.records.timeline import TimelineEntry, timeline
 from centralino.store.call_records import (
@@ -297,6 +297,32 @@ class CallRecordStore:
                     )
                 )
             return out
+
+    def interval_report(
+        self,
+        tenant_id: str,
+        *,
+        start: float,
+        end: float,
+        length: float,
+        now: float,
+        queue: str | None = None,
+        agent: str | None = None,
+    ) -> IntervalReport:
+        """The tenant's queue and agent figures per interval over [start, end), each queue with its
+        configured formula; a period not over yet stops at the interval holding ``now`` (today so far)."""
+        settings = {q.name: q for q in self.queue_settings(tenant_id)}
+        contacts = self.passages(tenant_id, start, end)
+        for name in {c.queue for c in contacts} - set(settings):
+            settings[name] = QueueSettings(name)  # a queue removed from the configuration since
+        queues = [settings[n] for n in sorted(settings) if queue is None or n == queue]
+        until = min(end, max(start, now))
+        activities = self.activities(tenant_id, start, until)
+        stop = min(end, start + ((until - start) // length + 1) * length) if now < end else end
+        agents = None if agent is None else [agent]
+        return interval_report(
+            contacts, activities, queues, start=start, end=stop, length=length, agents=agents
+        )
 
     # ------------------------------------------------------------------ recordings
     def recording(self, recording_id: str) -> tuple[RecordingRow, list[str]] | None:

@@ -8,7 +8,7 @@ date in the tenant's time zone (default: today, up to now); ``from``/``to`` pick
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,12 +20,12 @@ from centralino.api.errors import ApiError
 from centralino.api.routes.calls import iso
 from centralino.api.schemas import NO_NUL
 from centralino.api.security import Principal
-from centralino.records.report import INTERVALS, IntervalReport, QueueSettings, figures_dict, interval_report
+from centralino.records.report import INTERVALS, IntervalReport, day_bounds, figures_dict
 from centralino.store.call_record_store import CallRecordStore
 from centralino.store.db import Database
 from centralino.store.models import Setting
 
-__all__ = ["day_bounds", "router", "tenant_report"]
+__all__ = ["router"]
 
 router = APIRouter(prefix=API_PREFIX, tags=["statistics"])
 
@@ -44,49 +44,8 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def day_bounds(day: date, zone: ZoneInfo) -> tuple[float, float]:
-    """Local midnight to the next local midnight (23 or 25 hours on DST change days)."""
-    start = datetime.combine(day, datetime.min.time(), zone)
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
-    return start.timestamp(), end.timestamp()
-
-
 def _aware(value: datetime, zone: ZoneInfo) -> float:
     return (value if value.tzinfo else value.replace(tzinfo=zone)).timestamp()
-
-
-def tenant_report(
-    db: Database,
-    tenant_id: str,
-    zone: ZoneInfo,
-    *,
-    start: float,
-    end: float,
-    length: float,
-    now: float,
-    queue: str | None = None,
-    agent: str | None = None,
-) -> IntervalReport:
-    """The interval report of a tenant's queues and agents over [start, end); figures of a period
-    that is not over yet stop at ``now`` (agents' current state spans end there)."""
-    store = CallRecordStore(db)
-    settings = {q.name: q for q in store.queue_settings(tenant_id)}
-    contacts = store.passages(tenant_id, start, end)
-    for name in {c.queue for c in contacts} - set(settings):
-        settings[name] = QueueSettings(name)  # a queue removed from the configuration since
-    queues = [settings[n] for n in sorted(settings) if queue is None or n == queue]
-    until = min(end, max(start, now))
-    activities = store.activities(tenant_id, start, until)
-    stop = min(end, start + ((until - start) // length + 1) * length) if now < end else end
-    return interval_report(
-        contacts,
-        activities,
-        queues,
-        start=start,
-        end=stop,
-        length=length,
-        agents=None if agent is None else [agent],
-    )
 
 
 def _interval_setting(db: Database) -> int:
@@ -122,8 +81,8 @@ def _report(
             raise ApiError.invalid("to", "to must be after from, at most 92 days later")
     else:
         lo, hi = day_bounds(day or datetime.fromtimestamp(now, zone).date(), zone)
-    report = tenant_report(
-        db, tenant_id, zone, start=lo, end=hi, length=minutes * 60.0, now=now, queue=queue, agent=agent
+    report = CallRecordStore(db).interval_report(
+        tenant_id, start=lo, end=hi, length=minutes * 60.0, now=now, queue=queue, agent=agent
     )
     meta = {
         "tenant": name,
