@@ -121,3 +121,55 @@ def test_one_loop_timer_drives_retransmissions_and_commands() -> None:
     assert [type(e) for e in events] == [CallOffered, HungUp]
     last = events[-1]
     assert isinstance(last, HungUp) and last.cause == "no ACK"
+
+
+def test_udp_socket_buffers_are_enlarged_and_bursts_read_in_batches() -> None:
+    """The socket asks for big kernel buffers (what it got is reported), and a burst queued while the
+    loop was busy is drained in few wakeups, each ending with one on_batch_end."""
+    from pathlib import Path
+
+    from centralino.sip.transport import UdpTransport
+
+    wanted = 1024 * 1024
+    cap = Path("/proc/sys/net/core/rmem_max")
+    expected = min(wanted, int(cap.read_text())) if cap.exists() else 0
+    got: list[bytes] = []
+    batches: list[int] = []
+
+    async def scenario() -> UdpTransport:
+        done = asyncio.Event()
+
+        def on_message(data: bytes, source: object) -> None:
+            got.append(data)
+            if len(got) == 200:
+                done.set()
+
+        udp = await UdpTransport.start("127.0.0.1", 0, on_message, buffer_bytes=wanted,
+                                       on_batch_end=lambda: batches.append(len(got)))
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+            for i in range(200):  # sent before the loop gets a chance to read any
+                peer.sendto(b"OPTIONS %d" % i, udp.local)
+            peer.sendto(b"\r\n\r\n", udp.local)  # a keep-alive is not a message
+            try:
+                await asyncio.wait_for(done.wait(), 5)
+            finally:
+                udp.close()
+        return udp
+
+    udp = asyncio.run(scenario())
+    assert udp.buffers.receive >= expected and udp.buffers.send > 0
+    assert got == [b"OPTIONS %d" % i for i in range(200)]
+    assert len(batches) <= 200 // 64 + 2  # 64 per wakeup, not one wakeup per datagram
+
+
+def test_udp_buffer_left_to_the_system_when_not_asked() -> None:
+    from centralino.sip.transport import UdpTransport
+
+    async def scenario() -> tuple[int, int]:
+        udp = await UdpTransport.start("127.0.0.1", 0, lambda data, source: None, buffer_bytes=None)
+        udp.close()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as plain:
+            return udp.buffers.receive, plain.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+
+    ours, default = asyncio.run(scenario())
+    assert ours == default

@@ -270,3 +270,37 @@ def test_ring_needs_a_sip_uri() -> None:
     assert h.command(Ring(leg="x", target="1234")) == []
     [failed] = h.events
     assert isinstance(failed, Failed) and failed.code == 416 and "registrar" in failed.reason
+
+
+def test_cancelling_twice_sends_one_cancel() -> None:
+    """A leg being cancelled is hung up again (the caller's CANCEL, then shutdown or the ring
+    timeout): nothing more goes out, and no second CANCEL transaction is attempted."""
+    h = Harness()
+    invite = ring(h, timeout=5.0)
+    h.receive(peer_answer(invite, 180), at=0.2)
+    [cancel] = h.command(Hangup(leg="out-1", cause="cancelled"))
+    assert isinstance(cancel, Request) and cancel.method == "CANCEL"
+    assert h.command(Hangup(leg="out-1", cause="shutdown")) == []
+    sent = h.run_until(6.0)  # the ring timeout passes while the CANCEL waits for its 487
+    again = [bytes(m) for _, m in sent if isinstance(m, Request) and m.method == "CANCEL"]
+    assert again and set(again) == {bytes(cancel)}  # Timer E retransmits the one CANCEL, nothing new
+    assert [type(e) for e in h.events] == [Ringing, HungUp]
+    h.receive(bytes(invite.make_response(487, to_tag="agent-tag")), at=6.1)
+    assert "out-1" not in h.ua.legs and h.ua.get_timer() is None
+
+
+def test_timer_heap_follows_legs_that_moved_on() -> None:
+    """Ring timeouts and 2xx retransmissions come from one heap: a leg answered before its ring
+    timeout leaves no timer behind, and the next deadline is the live one."""
+    h = Harness()
+    first = ring(h, timeout=5.0)
+    [second] = h.command(Ring(leg="out-2", target=AGENT, timeout=9.0))
+    assert isinstance(second, Request)
+    assert h.ua.get_timer() == 5.0
+    h.receive(peer_answer(first, 200), at=0.5)  # out-1 is up: its ring timeout no longer counts
+    assert h.ua.get_timer() == 9.0
+    sent = h.run_until(10.0)
+    assert [m.method for _, m in sent if isinstance(m, Request) and m.method == "CANCEL"] == []
+    failed = [e for e in h.events if isinstance(e, Failed)]
+    assert [(e.leg, e.code) for e in failed] == [("out-2", 408)]
+    assert h.ua.get_timer() is None
