@@ -39,6 +39,8 @@ from centralino.config.flows import tenant_flows
 from centralino.config.model import CenterConfig
 from centralino.core.clock import Clock, SystemClock
 from centralino.dialplan import (
+    AgentBreak,
+    AgentBreakEnded,
     AgentLogin,
     AgentLogout,
     DialPlan,
@@ -274,6 +276,11 @@ class Node:
     def login(self, tenant: str | None, extension: str) -> None:
         self.submit(AgentLogin(at=self.clock.now(), tenant=tenant, agent=extension))
 
+    def set_break(self, tenant: str | None, extension: str, on: bool, reason: str = "break") -> None:
+        now = self.clock.now()
+        self.submit(AgentBreak(at=now, tenant=tenant, agent=extension, reason=reason) if on
+                    else AgentBreakEnded(at=now, tenant=tenant, agent=extension))
+
     def logout(self, tenant: str | None, extension: str) -> None:
         self.submit(AgentLogout(at=self.clock.now(), tenant=tenant, agent=extension))
 
@@ -365,7 +372,7 @@ class Node:
 
     async def _effect(self, effect: Effect) -> None:
         if isinstance(effect, StartVoicemail):
-            self._start_voicemail(effect)
+            await self._start_voicemail(effect)
         elif isinstance(effect, LockVerification):
             tenant = self._tenant_of_customer(effect.customer)
             if tenant is not None:
@@ -386,11 +393,11 @@ class Node:
     def voicemail_path(self, mailbox: str, call: str) -> Path:
         return self.data_dir / "voicemail" / mailbox / f"{call}.wav"
 
-    def _start_voicemail(self, effect: StartVoicemail) -> None:
+    async def _start_voicemail(self, effect: StartVoicemail) -> None:
         path = self.voicemail_path(effect.mailbox, effect.call)
         path.parent.mkdir(parents=True, exist_ok=True)
         if effect.beep:
-            self.switch_command(Play(leg=effect.leg, prompts=("file:beep",), playback="beep"))
+            await self._play(Play(leg=effect.leg, prompts=("file:beep",), playback="beep"))
         self.switch_command(StartRecording(leg=effect.leg, path=str(path), stereo=False))
         assert self._loop is not None
         handle = self._loop.call_later(effect.max_seconds, self._end_voicemail, effect.leg)
