@@ -16,6 +16,11 @@ queued and one task performs the batches strictly one after another: first the b
 facts are committed, then its commands are given to the switch. A finished call's record is
 therefore in the database before its legs are hung up and their media released.
 
+Keys: the IVR session collects digits itself (terminator, first and inter-digit timeouts), so
+``Collect`` is not passed to the media engine, which then reports every key as it comes. The
+media's own collector reports an entry without its terminator key, and the session, waiting
+for that terminator, would never see an account number end with #.
+
 Time: the dial plan, the registrar and the records use ``clock.now()`` (epoch seconds); the
 loop timer runs on ``loop.time()``; the deadline is converted as ``loop.time() + (deadline -
 clock.now())``.
@@ -33,7 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from centralino.calls.commands import Command, Hangup, Play, Reject, StartRecording, StopRecording
+from centralino.calls.commands import Collect, Command, Hangup, Play, Reject, StartRecording, StopRecording
 from centralino.calls.events import CallEvent, CallOffered, HungUp, PlaybackFinished
 from centralino.config.flows import tenant_flows
 from centralino.config.model import CenterConfig
@@ -352,6 +357,8 @@ class Node:
         for output in outputs:
             if isinstance(output, Play):
                 await self._play(output)
+            elif isinstance(output, Collect):
+                pass  # the IVR session collects keys itself (see the module docstring)
             elif isinstance(output, Command):
                 self.switch_command(output)
             elif isinstance(output, Effect):
