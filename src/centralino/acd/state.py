@@ -59,6 +59,7 @@ class EngineState:
         self._agents: dict[str, AgentRuntime] = {}
         self._contacts: dict[str, ContactRuntime] = {}
         self._timers: list[tuple[float, int, int, Any, int]] = []
+        self._timer_limit = 4096  # heap size that triggers dropping dead timers (see timers)
         self._tseq = itertools.count()
         self._cseq = itertools.count()
         self._offer_ids = itertools.count(1)
@@ -74,7 +75,13 @@ class EngineState:
         self._out.append(Refused(event.kind, reason))
 
     def _at(self, due: float, kind: int, obj: Any, gen: int = 0) -> None:
-        heapq.heappush(self._timers, (due, next(self._tseq), kind, obj, gen))
+        timers = self._timers
+        heapq.heappush(timers, (due, next(self._tseq), kind, obj, gen))
+        if len(timers) > self._timer_limit:
+            self._drop_dead_timers()
+
+    def _drop_dead_timers(self) -> None:
+        raise NotImplementedError  # centralino.acd.timers.Timers
 
     def _contact(self, event: ev.AcdEvent, contact_id: str) -> ContactRuntime | None:
         c = self._contacts.get(contact_id)

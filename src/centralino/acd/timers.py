@@ -5,10 +5,19 @@ wait-based overflow rule, scheduled callback, re-match after a decline). A
 timer is valid only while its subject still is where the timer was set for it
 (same offer, same wrap-up token, same queue generation, same callback attempt);
 stale ones are dropped when they surface, so nothing is ever cancelled.
+
+Stale timers would otherwise pile up (a contact answered in ten seconds leaves
+its announcement and wait-step timers behind for minutes) and keep finished
+contacts alive. When the heap doubles, timers that can never become valid again
+are dropped in one pass: an offer that ended, a wrap-up token that was replaced,
+a contact that is connected or done or has moved to another queue. Validity only
+ever goes from true to false for those, and the survivors keep their (due,
+sequence) order, so the decisions are exactly those without the pass.
 """
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 from centralino.acd.agent_states import AgentState
@@ -44,6 +53,23 @@ class Timers(EngineState):
         if kind == SCHEDULED:
             return c.state is ContactState.scheduled and c.attempts == gen
         return c.queue_gen == gen
+
+    def _drop_dead_timers(self) -> None:
+        live = [t for t in self._timers if not self._timer_dead(t[2], t[3], t[4])]
+        heapq.heapify(live)
+        self._timers = live
+        self._timer_limit = max(4096, 2 * len(live))
+
+    def _timer_dead(self, kind: int, obj: Any, gen: int) -> bool:
+        """True when the timer can never be valid again (conservative: False when unsure)."""
+        if kind == RING:
+            return obj.contact.offer is not obj
+        if kind == WRAP:
+            return obj.wrap_token != gen
+        c = obj[0] if kind == RULE else obj
+        if c.state is ContactState.done or c.state is ContactState.connected:
+            return True
+        return kind != SCHEDULED and c.queue_gen != gen
 
     def _fire(self, kind: int, obj: Any, gen: int, now: float) -> None:
         if kind == RING:
