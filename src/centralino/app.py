@@ -34,6 +34,7 @@ from sqlalchemy import select
 from centralino import __version__, config
 from centralino.api import ApiSettings, create_app
 from centralino.config.model import CenterConfig
+from centralino.runtime import Node, NodeSettings
 from centralino.store.apply import ApplySummary, apply_config
 from centralino.store.db import Database, url_from_env
 from centralino.store.models import User
@@ -67,7 +68,11 @@ class Settings:
     database_url: str | None = None  # None: CENTRALINO_DATABASE_URL, else <data_dir>/centralino.db
     bind: str = "0.0.0.0"
     http_port: int = 8080
-    sip_port: int = 5060
+    sip_port: int = 5060  # 0: any free port (logged)
+    rtp_ports: tuple[int, int] = (20000, 20999)
+    public_address: str | None = None  # the media address in SDP; None: bind, else the default route's
+    auto_login_on_register: bool | None = None  # None: on in demo mode (agents' phones log them in)
+    contact_center: bool = True  # False: API only, no SIP/RTP
     log_level: str = "info"
     secret_key: str | None = None  # None: CENTRALINO_SECRET_KEY, else <data_dir>/secret_key
     metrics_token: str | None = None  # None: CENTRALINO_METRICS_TOKEN, else /metrics is open
@@ -172,7 +177,18 @@ def build(settings: Settings) -> Application:
         demo=settings.demo,
         data_dir=settings.data_dir,
     )
-    return Application(settings=settings, db=db, api=create_app(db, api_settings), applied=applied)
+    application = Application(settings=settings, db=db, api=create_app(db, api_settings), applied=applied)
+    if settings.contact_center:
+        application.services.append(_contact_center(settings, db))
+    return application
+
+
+def _contact_center(settings: Settings, db: Database) -> Service:
+    """The live node: SIP, RTP, dial plan, call records (``centralino.runtime``)."""
+    auto_login = settings.demo if settings.auto_login_on_register is None else settings.auto_login_on_register
+    node_settings = NodeSettings(bind=settings.bind, sip_port=settings.sip_port, rtp_ports=settings.rtp_ports,
+                                 public_address=settings.public_address, auto_login_on_register=auto_login)
+    return Node(config.load(settings.config_file), db, settings.data_dir, node_settings)
 
 
 class _Server(uvicorn.Server):

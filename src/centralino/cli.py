@@ -104,7 +104,15 @@ def serve(
     ] = None,
     data_dir: DataDir = Path("data"),
     bind: Annotated[str, typer.Option(help="Address to listen on (HTTP and SIP).")] = "0.0.0.0",
-    sip_port: Annotated[int, typer.Option(help="SIP port (UDP and TCP).", min=1, max=65535)] = 5060,
+    sip_port: Annotated[
+        int, typer.Option(help="SIP port (UDP and TCP); 0 picks a free one (logged).", min=0, max=65535)
+    ] = 5060,
+    rtp_ports: Annotated[
+        str, typer.Option(help="RTP port range, LOW-HIGH (RTP on even ports, RTCP on the next).")
+    ] = "20000-20999",
+    public_address: Annotated[
+        str | None, typer.Option(help="Media address written into SDP (default: --bind, else the host's).")
+    ] = None,
     http_port: Annotated[
         int, typer.Option(help="HTTP port: API, web pages, /metrics.", min=1, max=65535)
     ] = 8080,
@@ -120,6 +128,8 @@ def serve(
         config_file=config_file,
         bind=bind,
         sip_port=sip_port,
+        rtp_ports=_port_range(rtp_ports),
+        public_address=public_address,
         http_port=http_port,
         log_level=log_level,
     )
@@ -130,6 +140,17 @@ def serve(
         raise _fail(f"{config_file}: the configuration has errors; nothing was started") from exc
     except Conflict as exc:
         raise _fail(str(exc)) from exc
+
+
+def _port_range(text: str) -> tuple[int, int]:
+    low, sep, high = text.partition("-")
+    try:
+        first, last = int(low), int(high)
+    except ValueError:
+        first = last = -1
+    if not sep or not 1024 <= first < last <= 65535 or last - first < 3:
+        raise _fail(f"--rtp-ports {text!r}: give LOW-HIGH within 1024-65535, e.g. 20000-20999")
+    return first, last
 
 
 @config_app.command("check")

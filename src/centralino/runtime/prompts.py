@@ -63,5 +63,8 @@ class PromptGate:
         return kept
 
     async def warm(self, refs: Iterable[str]) -> int:
-        """Resolve ``refs`` one by one in a thread; returns how many are playable."""
-        return len(await asyncio.to_thread(self._resolve_each, list(refs)))
+        """Resolve ``refs`` one at a time in a thread (cancellable between two); returns how many play."""
+        playable = 0
+        for ref in refs:
+            playable += len(await asyncio.to_thread(self._resolve_each, [ref]))
+        return playable
