@@ -47,7 +47,7 @@ from centralino.acd import (
     WrapUpEnded,
 )
 
-DIGEST = "de57a9d1fec984639f62c2cfac9d2fea86570f693b4cbe6c24cb6bfbdd176b49"
+DIGEST = "f8f56b2f65ee1e44f960925d7f360a6cb270cade4c6adf0aca855b35ec9bb248"
 ROUTING_DIGEST = "4937e8bab80d6412c1983a2243f75b4867f6c5102147a2c365e716f3dc038153"
 STEPS = 5_000
 SKILLS = ("billing", "tech", "sales", "vip")

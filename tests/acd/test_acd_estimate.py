@@ -28,6 +28,7 @@ from centralino.acd import (
     QueueSpec,
     position_ewt,
 )
+from centralino.acd.estimate import AbandonHazard, queue_ewt
 
 RATE_PER_HOUR = [0.03, 0.06, 0.08, 0.07, 0.04, 0.07, 0.06, 0.03]  # calls per second
 STAFF_PER_HOUR = [7, 13, 16, 15, 9, 15, 13, 7]
@@ -86,6 +87,26 @@ def test_position_ewt_formula() -> None:
     assert position_ewt(1, 1, 5, 100) == 0
     assert position_ewt(3, 0, 5, 100) == 60
     assert position_ewt(2, 0, 0, 100) == 200
+
+
+def test_queue_ewt_discounts_callers_ahead_who_abandon() -> None:
+    assert queue_ewt(3, 5, 100, 0.0) == position_ewt(3, 0, 5, 100)
+    assert queue_ewt(0, 5, 100, 0.01) == 0
+    rate, hazard = 10 / 180, 1 / 400
+    for k in (1, 5, 40, 300):
+        exact = sum(1 / (rate + j * hazard) for j in range(k))
+        assert abs(queue_ewt(k, 10, 180, hazard) - exact) < 0.01 * exact
+        assert queue_ewt(k, 10, 180, hazard) <= position_ewt(k, 0, 10, 180)
+    # Patience far below the service rate: summed term by term, still finite and decreasing in hazard.
+    assert 0 < queue_ewt(50, 1, 600, 0.05) < queue_ewt(50, 1, 600, 0.01)
+
+
+def test_abandon_hazard_is_abandons_per_second_waited() -> None:
+    h = AbandonHazard()
+    assert h.rate == 0
+    h.observe(100, False)
+    h.observe(300, True)
+    assert h.rate == 1 / 400
 
 
 def test_ewt_beats_position_blind_average_on_a_simulated_day() -> None:

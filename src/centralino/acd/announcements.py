@@ -8,7 +8,7 @@ scored against the wait that actually followed (``Engine.estimate_errors``).
 from __future__ import annotations
 
 from centralino.acd.decisions import Announce
-from centralino.acd.estimate import position_ewt
+from centralino.acd.estimate import queue_ewt
 from centralino.acd.pools import ContactRuntime
 from centralino.acd.state import EngineState
 
@@ -19,7 +19,8 @@ class Announcements(EngineState):
     def _ewt(self, c: ContactRuntime, position: int | None = None) -> float:
         q = c.queue
         pool = c.pool if c.pool is not None and c.pool.queue is q else self._pool(q, c.requirements)
-        return position_ewt(q.position(c) if position is None else position, 0, pool.working, q.handle.mean)
+        return queue_ewt(q.position(c) if position is None else position, pool.working, q.handle.mean,
+                         q.patience.rate)
 
     def _announce(self, c: ContactRuntime, now: float) -> None:
         q = c.queue

@@ -89,6 +89,7 @@ class Offering(EngineState):
         if waited <= q.spec.service_level_threshold:
             q.answered_within += 1
         q.baseline.observe(waited)
+        q.patience.observe(waited, False)
         for at, ewt, base, aq in c.announced:
             actual = now - at
             aq.errors.add(ewt - actual)

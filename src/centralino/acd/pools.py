@@ -20,7 +20,7 @@ from enum import StrEnum
 from sortedcontainers import SortedList
 
 from centralino.acd.agent_states import AgentState
-from centralino.acd.estimate import ErrorStats, HandleTime, MovingAverageEstimate
+from centralino.acd.estimate import AbandonHazard, ErrorStats, HandleTime, MovingAverageEstimate
 from centralino.acd.model import AgentSpec, Contact, QueueSpec, Requirements
 from centralino.acd.strategies import AgentKey, AgentStats
 
@@ -133,6 +133,7 @@ class QueueRuntime:
     waiting: SortedList = field(default_factory=SortedList)  # (key, seq) of contacts waiting here
     rr_last: dict[str, float] = field(default_factory=dict)
     baseline: MovingAverageEstimate = field(default_factory=MovingAverageEstimate)
+    patience: AbandonHazard = field(default_factory=AbandonHazard)
     errors: ErrorStats = field(default_factory=ErrorStats)
     baseline_errors: ErrorStats = field(default_factory=ErrorStats)
     answered: int = 0

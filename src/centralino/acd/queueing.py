@@ -51,6 +51,7 @@ class Queueing(EngineState):
         q = c.queue
         waited = now - c.contact.arrived
         q.abandoned += 1
+        q.patience.observe(waited, True)
         q.abandoned_within += waited <= q.spec.service_level_threshold
         q.short_abandoned += waited <= q.spec.short_abandon
         self._withdraw(c, now, f"{c.id} hung up")
