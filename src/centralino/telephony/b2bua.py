@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import random
 import signal
@@ -41,7 +42,7 @@ from centralino.media.session import PortRange
 from centralino.sip.transport import DEFAULT_SOCKET_BUFFER
 from centralino.telephony.switch import Switch, SwitchConfig
 
-__all__ = ["B2bua", "failure_status", "main"]
+__all__ = ["B2bua", "failure_status", "main", "tune_gc"]
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,21 @@ class B2bua:
         self.inbound.discard(other)
 
 
+def tune_gc() -> None:
+    """Make the cyclic garbage collector cheap for a process that mostly handles SIP messages.
+
+    Why: each call allocates a few hundred small objects, and the transactions keep about a
+    hundred of them alive for 32 s (Timers D, J, L, M), so at 800 calls/s some two million live
+    objects are in the heap. With CPython's default thresholds the collector walks them all
+    several times a second: 0.3-0.4 ms of CPU per call and 0.2 s stalls, long enough to overflow
+    socket buffers and make peers retransmit. Nothing per call forms reference cycles (the objects
+    die by reference counting), so collecting rarely loses little memory. Call it once the process
+    has started: ``freeze`` moves the modules and startup objects out of every later collection.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def template_route(template: str) -> Route:
     """A route from a URI template: ``{user}`` is the dialled number."""
     return lambda offered: template.replace("{user}", offered.dialled)
@@ -134,6 +150,8 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--udp-buffer", type=int, default=DEFAULT_SOCKET_BUFFER,
                         help="kernel buffer (bytes) asked for the SIP UDP socket, capped by "
                              "net.core.rmem_max; 0: the system default")
+    parser.add_argument("--no-gc-tuning", dest="tune_gc", action="store_false",
+                        help="keep CPython's default garbage-collector thresholds")
     parser.add_argument("--log-level", default="WARNING")
     return parser.parse_args(argv)
 
@@ -154,6 +172,8 @@ async def serve(args: argparse.Namespace, ready: Callable[[Switch], None] | None
                                  host=args.bind)
         await media.start()
     await switch.start(media)
+    if args.tune_gc:
+        tune_gc()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
