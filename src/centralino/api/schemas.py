@@ -14,7 +14,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import datetime
 from functools import cache
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -52,6 +52,7 @@ __all__ = [
     "UserIn",
     "UserOut",
     "UserPatch",
+    "as_role",
 ]
 
 T = TypeVar("T")
@@ -82,6 +83,15 @@ Pin = Annotated[str, Field(pattern=r"^[0-9]{4,12}$")]
 TenantRef = Annotated[str | None, Field(default=None, max_length=64, pattern=NO_NUL)]
 CustomValue = str | int | float | bool | None
 Role = Literal["admin", "supervisor", "agent"]
+_ROLES: dict[str, Role] = {role: role for role in get_args(Role)}
+
+
+def as_role(value: str) -> Role:
+    """A stored role as the API's ``Role``: the users table holds only what the API and config write."""
+    try:
+        return _ROLES[value]
+    except KeyError:
+        raise ValueError(f"role {value!r} in the users table; expected one of {', '.join(_ROLES)}") from None
 
 
 class In(BaseModel):

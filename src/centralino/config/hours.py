@@ -29,7 +29,7 @@ __all__ = ["ALWAYS_OPEN", "BusinessCalendar", "calendar_for"]
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
 HORIZON_DAYS = 800  # next_change looks this far ahead before deciding "never"
 
-ALWAYS_OPEN = BusinessHours(**{day: ["00:00-24:00"] for day in DAYS})
+ALWAYS_OPEN = BusinessHours.model_validate({day: ["00:00-24:00"] for day in DAYS})
 """The hours of a number that names none: open around the clock, every day."""
 
 Span = tuple[datetime, datetime]

@@ -21,6 +21,7 @@ from inspect import isclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from centralino.config import rules
 from centralino.config.model import CenterConfig
@@ -155,10 +156,10 @@ class _Error:
     kind: str
     path: DocPath  # resolved against the data: every element exists, except a missing field
     tagged_at: int | None  # length of path where a union alternative was entered, if any
-    raw: dict[str, Any]
+    raw: ErrorDetails
 
 
-def _resolve(error: dict[str, Any], data: Any) -> _Error:
+def _resolve(error: ErrorDetails, data: Any) -> _Error:
     path: list[str | int] = []
     tagged_at: int | None = None
     current = data

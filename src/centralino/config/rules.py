@@ -65,6 +65,12 @@ def _items(container: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
                 yield index, item
 
 
+def _mapping(container: Any, key: str) -> dict[str, Any]:
+    """A mapping field, or an empty one when it is missing or of the wrong shape (reported elsewhere)."""
+    value = container.get(key) if isinstance(container, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
 def _text(container: Any, key: str) -> str | None:
     value = container.get(key) if isinstance(container, dict) else None
     return value if isinstance(value, str) else None
@@ -189,8 +195,8 @@ class _Tenant:
         self.queues: dict[str, DocPath] = {}
         self.extensions: dict[str, DocPath] = {}
         self.users: dict[str, tuple[DocPath, str | None]] = {}
-        self.hours = self.t.get("business_hours") if isinstance(self.t.get("business_hours"), dict) else {}
-        self.flow_section = self.t.get("flows") if isinstance(self.t.get("flows"), dict) else {}
+        self.hours = _mapping(self.t, "business_hours")
+        self.flow_section = _mapping(self.t, "flows")
         self.realm = _text(self.t, "sip_domain") or _text(self.t, "name")  # the agents' digest realm
 
     def check(self) -> None:
@@ -331,7 +337,7 @@ class _Tenant:
             self.c.report(target_path, "an echo route takes no target", "delete 'target:'", Severity.warning)
 
     def queue(self, queue: dict[str, Any], path: DocPath) -> None:
-        required = queue.get("skills") if isinstance(queue.get("skills"), dict) else {}
+        required = _mapping(queue, "skills")
         for skill in required:
             self.refer(skill, self.skills, (*path, "skills", skill), "skill", "skills", key=True)
         self.language(_text(queue, "language"), (*path, "language"))
@@ -445,8 +451,10 @@ class _Tenant:
         _, problems, references = load_tenant_flows(self.flow_section, root, self.c.positions,
                                                     self.c.filename)
         self.c.problems.extend(problems)
-        defined = {"queue": (self.queues, "queue", "queues"), "skill": (self.skills, "skill", "skills"),
-                   "hours": (self.hours, "business-hours set", "business_hours")}
+        defined: dict[str, tuple[dict[str, Any], str, str]] = {
+            "queue": (self.queues, "queue", "queues"), "skill": (self.skills, "skill", "skills"),
+            "hours": (self.hours, "business-hours set", "business_hours"),
+        }
         for ref in references:
             if ref.kind in defined:
                 known, what, where = defined[ref.kind]

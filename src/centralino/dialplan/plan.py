@@ -29,7 +29,7 @@ from typing import Any
 from centralino.acd import events as ev
 from centralino.acd.agent_states import AgentState
 from centralino.acd.engine import Engine, EngineSettings
-from centralino.acd.model import Contact, Requirements
+from centralino.acd.model import Contact, Requirements, Tier
 from centralino.calls.commands import Answer, Command, Echo, Hangup, Ring, StopRecording
 from centralino.calls.events import Answered, CallEvent, CallOffered, Failed, HungUp, PlaybackFinished
 from centralino.config.flows import tenant_flows
@@ -97,7 +97,8 @@ class DialPlan(AcdSide):
 
     def handle(self, event: CallEvent | pin.PlanInput, now: float) -> list[Output]:
         """The commands and effects for one input, in the order to perform them."""
-        self._out = out = []
+        out: list[Output] = []
+        self._out = out
         if isinstance(event, CallOffered):
             self._on_offered(event, now)
         elif isinstance(event, pin.PlanInput):
@@ -127,7 +128,8 @@ class DialPlan(AcdSide):
 
     def handle_timer(self, now: float) -> list[Output]:
         """Fire every deadline due at ``now``."""
-        self._out = out = []
+        out: list[Output] = []
+        self._out = out
         for desk in self.desks.values():
             due = desk.engine.next_deadline()
             if due is not None and due <= now:
@@ -335,7 +337,7 @@ class DialPlan(AcdSide):
         if isinstance(action, act.Enqueue):
             r = action.requirements
             call.language = r.language or call.language
-            requirements = Requirements(dict(r.skills), r.language, r.tier)
+            requirements = Requirements(dict(r.skills), r.language, None if r.tier is None else Tier(r.tier))
             if call.leg is not None and not call.in_acd:
                 self._enqueue(call, action.queue, requirements, r.priority, now)
         elif isinstance(action, act.RequestCallback):

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from centralino.acd.model import AgentSpec, QueueSpec, WaitStep
+from centralino.acd.model import AgentSpec, QueueSpec, ServiceLevelFormula, Strategy, Tier, WaitStep
 from centralino.config.hours import ALWAYS_OPEN, BusinessCalendar
 from centralino.config.model import Agent, PhoneNumber, Queue, RouteKind, Tenant
 from centralino.config.numbers import classify_number, number_time_zone
@@ -35,12 +35,14 @@ WAIT_MINUTES = 30
 
 def queue_spec(queue: Queue) -> QueueSpec:
     return QueueSpec(
-        name=queue.name, strategy=queue.strategy, priority=queue.priority, skills=dict(queue.skills),
+        name=queue.name, strategy=Strategy(queue.strategy), priority=queue.priority,
+        skills=dict(queue.skills),
         language=queue.language, max_callers=queue.max_callers, max_wait=queue.max_wait,
         join_when_empty=queue.join_when_empty, leave_when_empty=queue.leave_when_empty,
         ring_timeout=queue.ring_timeout, wrapup=queue.wrapup,
         service_level_threshold=queue.service_level_threshold,
-        service_level_formula=queue.service_level_formula, short_abandon=queue.short_abandon,
+        service_level_formula=ServiceLevelFormula(queue.service_level_formula),
+        short_abandon=queue.short_abandon,
         announce_every=queue.announce_every,
         steps=tuple(WaitStep(after=s.after, min_level=s.min_level, drop_skills=tuple(s.drop_skills),
                              drop_language=s.drop_language, overflow_to=s.overflow_to) for s in queue.steps),
@@ -53,7 +55,7 @@ def agent_spec(agent: Agent) -> AgentSpec:
     queues = {q: 0 for q in agent.queues if isinstance(q, str)}
     queues.update({q.queue: q.penalty for q in agent.queues if not isinstance(q, str)})
     return AgentSpec(extension=agent.extension, name=agent.name, languages=tuple(agent.languages),
-                     tier=agent.tier, skills=skills, queues=queues)
+                     tier=Tier(agent.tier), skills=skills, queues=queues)
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,7 +135,7 @@ def _check_prompts(flow: Flow, path: Path, report: Reporter) -> None:
                                f"language {language!r} is not offered by flow {flow.name!r}",
                                f"add it to languages: [{', '.join(flow.languages)}]")
         missing_by_prompt: dict[tuple[Path, str], list[str]] = {}
-        for field_path, item, language in node.prompts():
+        for field_path, item, only_language in node.prompts():
             if isinstance(item, Say):
                 continue
             where = path + ("nodes", node.id) + field_path
@@ -144,9 +144,9 @@ def _check_prompts(flow: Flow, path: Path, report: Reporter) -> None:
                            f"the prompts of flow {flow.name!r}", suggest(item, names))
                 continue
             texts = flow.prompts[item]
-            if language is not None and language not in flow.languages:
+            if only_language is not None and only_language not in flow.languages:
                 continue  # reported above
-            wanted = flow.languages if language is None else (language,)
+            wanted = flow.languages if only_language is None else (only_language,)
             for lang in wanted:
                 if lang not in texts and "*" not in texts:
                     missing_by_prompt.setdefault((where, item), []).append(lang)

@@ -131,7 +131,7 @@ def _load_node(node_id: str, data: Any, path: Path, report: Reporter) -> Node | 
         report.add(path, f"node {node_id!r} must be a mapping with a 'type'", "e.g. {type: play, ...}")
         return None
     kind = data.get("type")
-    if kind not in NODE_TYPES:
+    if not isinstance(kind, str) or kind not in NODE_TYPES:
         if kind is None:
             report.add(path, f"node {node_id!r} has no 'type'", f"one of: {', '.join(NODE_TYPES)}")
         else:

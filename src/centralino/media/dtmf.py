@@ -100,7 +100,7 @@ def dtmf_frames(key: str, duration_ms: int = 100, volume: int = 10, interval: in
     """The packets for one key: marker on the first, growing durations, three end packets."""
     code = event_code(key)
     total = max(interval, duration_ms * 8)
-    frames = []
+    frames: list[DtmfFrame] = []
     elapsed = interval
     while elapsed < total:
         update = bytes(TelephoneEvent(code, False, volume, elapsed))

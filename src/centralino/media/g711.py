@@ -28,7 +28,7 @@ Samples = npt.NDArray[np.int16]
 
 
 def _ulaw_compress(lin: npt.NDArray[np.int32]) -> npt.NDArray[np.uint8]:
-    magnitude = np.where(lin < 0, (~lin) >> 2, lin >> 2) + 33
+    magnitude: npt.NDArray[np.int32] = np.where(lin < 0, (~lin) >> 2, lin >> 2) + 33
     magnitude = np.minimum(magnitude, 0x1FFF)
     segment = np.ones_like(magnitude)
     shifted = magnitude >> 6

@@ -153,7 +153,8 @@ def to_8k(samples: npt.NDArray[np.float64], rate: int) -> npt.NDArray[np.float64
     windows = np.lib.stride_tricks.sliding_window_view(padded, width)[:: down][:blocks]
     # einsum rather than ``@``: a multi-threaded BLAS spinning beside espeak-ng and the build's own
     # threads made a build four times slower on two cores; einsum's own loop is single-threaded
-    return np.einsum("bw,rw->br", windows, matrix).ravel()[:n_out]
+    blocks_out: npt.NDArray[np.float64] = np.einsum("bw,rw->br", windows, matrix)
+    return blocks_out.ravel()[:n_out]
 
 
 def _espeak() -> str:

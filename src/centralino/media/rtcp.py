@@ -9,6 +9,7 @@ the session fail. Written by hand for the same reason as ``rtp.py``.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from centralino.core.errors import CentralinoError
@@ -208,7 +209,9 @@ class RtcpUnknown:
 
 
 RtcpPacket = SenderReport | ReceiverReport | SourceDescription | Bye | RtcpUnknown
-_PARSERS = {SR: SenderReport.parse, RR: ReceiverReport.parse, SDES: SourceDescription.parse, BYE: Bye.parse}
+_PARSERS: dict[int, Callable[[bytes], RtcpPacket]] = {
+    SR: SenderReport.parse, RR: ReceiverReport.parse, SDES: SourceDescription.parse, BYE: Bye.parse,
+}
 
 
 def parse_compound(data: bytes) -> list[RtcpPacket]:

@@ -38,6 +38,7 @@ from centralino.media.g711 import Codec, codec_for
 from centralino.media.jitter import StreamRewriter
 from centralino.media.rtcp import (
     ReceiverReport,
+    ReportBlock,
     SdesChunk,
     SenderReport,
     SourceDescription,
@@ -267,7 +268,7 @@ class RtpSession:
         """RTCP SR (or RR before we sent anything) with SDES CNAME (RFC 3550 §6.4)."""
         if self.rtcp_remote is None or self._rtcp is None:
             return
-        blocks = ()
+        blocks: tuple[ReportBlock, ...] = ()
         if self.remote_ssrc is not None:
             lsr, dlsr = 0, 0
             if self._last_sr is not None:

@@ -158,12 +158,12 @@ def report_lines(report: IntervalReport, zone: tzinfo) -> list[str]:
         lines.append(
             f"{'agent':<12}{'handled':>8}{'AHT':>8}{'handling s':>11}{'available s':>12}{'occupancy':>10}"
         )
-        for agent, rows in agents.items():
-            handled = sum(r.handled for r in rows)
-            handling = sum(r.handling_time for r in rows)
-            available = sum(r.available_time for r in rows)
+        for agent, figures in agents.items():
+            handled = sum(f.handled for f in figures)
+            handling = sum(f.handling_time for f in figures)
+            available = sum(f.available_time for f in figures)
             occupancy = handling / (handling + available) if handling + available else None
-            handle = sum(r.talk + r.hold + r.wrapup for r in rows)
+            handle = sum(f.talk + f.hold + f.wrapup for f in figures)
             aht = handle / handled if handled else None
             lines.append(
                 f"{agent:<12}{handled:>8}{_sec(aht):>8}{handling:>11.0f}{available:>12.0f}"

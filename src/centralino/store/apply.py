@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -118,15 +118,18 @@ def _assign(row: Any, values: Mapping[str, Any]) -> list[str]:
     return changed
 
 
+_Row = TypeVar("_Row", bound=m.Base)
+
+
 def _upsert(
     session: Session,
     rec: _Recorder,
     kind: str,
     label: str,
-    row: Any | None,
-    cls: type,
+    row: _Row | None,
+    cls: type[_Row],
     values: Mapping[str, Any],
-) -> Any:
+) -> _Row:
     if row is None:
         row = cls(id=new_id(), **values)
         session.add(row)
@@ -209,7 +212,9 @@ class _Apply:
         self._setting(INSTALLATION_NAME, config.installation.name)
         every_user = [u for u in config.installation.admins] + [u for t in config.tenants for u in t.users]
         names = [u.username for u in every_user]
-        existing = self.session.scalars(select(m.User).where(m.User.username.in_(names))) if names else []
+        existing: Iterable[m.User] = (
+            self.session.scalars(select(m.User).where(m.User.username.in_(names))) if names else []
+        )
         self.users = {u.username: u for u in existing}
         for admin in config.installation.admins:
             self._user(None, "installation", admin)
@@ -281,7 +286,9 @@ class _Apply:
 
         skills = {s.name: s for s in session.scalars(select(m.Skill).where(m.Skill.tenant_id == row.id))}
         for skill in tenant.skills:
-            values = {"tenant_id": row.id, "name": skill.name, "description": skill.description}
+            values: dict[str, Any] = {
+                "tenant_id": row.id, "name": skill.name, "description": skill.description,
+            }
             skills[skill.name] = _upsert(
                 session, rec, "skills", f"{name}/{skill.name}", skills.get(skill.name), m.Skill, values
             )
@@ -307,7 +314,7 @@ class _Apply:
             )
         }
         for agent in tenant.agents:
-            values: dict[str, Any] = {
+            values = {
                 "tenant_id": row.id,
                 "extension": agent.extension,
                 "name": agent.name,
@@ -359,8 +366,8 @@ class _Apply:
         """Make the agent's skill levels and queue penalties match; return "skills"/"queues" if changed."""
         changed: list[str] = []
         want_skills = {}
-        for item in agent.skills:
-            skill_name, level = (item, 5) if isinstance(item, str) else (item.name, item.level)
+        for skill in agent.skills:
+            skill_name, level = (skill, 5) if isinstance(skill, str) else (skill.name, skill.level)
             want_skills[_known(skills, skill_name, "skill", row.extension).id] = level
         have_skills = {link.skill_id: link for link in row.skills}
         if _sync(
@@ -373,8 +380,10 @@ class _Apply:
         ):
             changed.append("skills")
         want_queues = {}
-        for item in agent.queues:
-            queue_name, penalty = (item, 0) if isinstance(item, str) else (item.queue, item.penalty)
+        for membership in agent.queues:
+            queue_name, penalty = (
+                (membership, 0) if isinstance(membership, str) else (membership.queue, membership.penalty)
+            )
             want_queues[_known(queues, queue_name, "queue", row.extension).id] = penalty
         have_queues = {link.queue_id: link for link in row.memberships}
         if _sync(
@@ -401,7 +410,7 @@ class _Apply:
                 rec.record("deleted", "users", f"installation/{user.username}")
         for row, tenant in kept:
             label = tenant.name
-            wanted = {
+            wanted: dict[type[m.Agent | m.Queue | m.Skill | m.PhoneNumber], tuple[str, str, set[str]]] = {
                 m.Agent: ("agents", "extension", {a.extension for a in tenant.agents}),
                 m.Queue: ("queues", "name", {q.name for q in tenant.queues}),
                 m.Skill: ("skills", "name", {s.name for s in tenant.skills}),

@@ -47,7 +47,10 @@ from centralino.store.models import AuditEntry, Customer, CustomerPhone, Queue, 
 __all__ = ["CallFilter", "CallRecordStore"]
 
 log = logging.getLogger(__name__)
-_PROJECTIONS = (CallLegRow, QueuePassageRow, SurveyAnswerRow, VoicemailRow, CallbackRow)
+_Projection = type[CallLegRow | QueuePassageRow | SurveyAnswerRow | VoicemailRow | CallbackRow]
+_PROJECTIONS: tuple[_Projection, ...] = (
+    CallLegRow, QueuePassageRow, SurveyAnswerRow, VoicemailRow, CallbackRow,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,7 +362,7 @@ class CallRecordStore:
             return [r.id for r in rows]
 
 
-def _filtered(where: CallFilter) -> Select[tuple[CallRow]]:
+def _filtered(where: CallFilter) -> Select[CallRow]:
     stmt = select(CallRow)
     if where.tenant_id is not None:
         stmt = stmt.where(CallRow.tenant_id == where.tenant_id)

@@ -36,7 +36,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -84,6 +84,14 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_on_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN")
+
+
+def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
+    """The pragma on the raw driver connection: through SQLAlchemy it would BEGIN first, and ignore it."""
+    driver = connection.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the SQLite connection was closed before the migration could set foreign_keys")
+    driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 class Database:
@@ -139,7 +147,7 @@ class Database:
                 # Batch migrations rebuild a table and DROP the old one; with foreign keys on, SQLite
                 # would cascade that DROP into the child tables' rows. The pragma only takes effect
                 # outside a transaction, hence the raw driver connection before BEGIN.
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+                _sqlite_foreign_keys(connection, on=False)
             try:
                 with connection.begin():
                     config.attributes["connection"] = connection
@@ -150,7 +158,7 @@ class Database:
                             raise RuntimeError(f"migration to {revision} broke foreign keys: {broken[:5]}")
             finally:
                 if sqlite:
-                    connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                    _sqlite_foreign_keys(connection, on=True)
 
     def current_revision(self) -> str | None:
         """The revision the database is at; None for an empty (never migrated) database."""

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 
 from centralino.api.deps import API_PREFIX, Auth, DbDep, SettingsDep, audit, tenant_names
 from centralino.api.errors import ApiError
-from centralino.api.schemas import LoginIn, LoginOut, Me
+from centralino.api.schemas import LoginIn, LoginOut, Me, as_role
 from centralino.api.security import SESSION_COOKIE, Principal, check_password, new_token
 from centralino.core.ids import new_id
 from centralino.store.models import ApiToken, User
@@ -21,7 +21,7 @@ def me_of(user: User, tenant: str | None) -> Me:
         id=user.id,
         username=user.username,
         display_name=user.display_name,
-        role=user.role,
+        role=as_role(user.role),
         tenant=tenant,
         tenant_id=user.tenant_id,
     )

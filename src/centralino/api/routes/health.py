@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -36,7 +37,7 @@ def healthz(db: DbDep, settings: SettingsDep) -> JSONResponse:
     except Exception as exc:  # any failure to reach the database makes the node unhealthy
         log.warning("health check: database unavailable: %s", exc)
         ok = False
-    state = "ok" if ok else "unavailable"
+    state: Literal["ok", "unavailable"] = "ok" if ok else "unavailable"
     body = Health(status=state, database=state, demo=settings.demo, version=__version__)
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
 

@@ -25,7 +25,7 @@ from centralino.api.deps import (
     tenant_names,
 )
 from centralino.api.errors import ApiError
-from centralino.api.schemas import NO_NUL, Page, UserIn, UserOut, UserPatch
+from centralino.api.schemas import NO_NUL, Page, UserIn, UserOut, UserPatch, as_role
 from centralino.api.security import Principal
 from centralino.core.ids import new_id
 from centralino.store.models import User
@@ -39,7 +39,7 @@ def user_out(row: User, tenant: str | None) -> UserOut:
         id=row.id,
         username=row.username,
         display_name=row.display_name,
-        role=row.role,
+        role=as_role(row.role),
         tenant=tenant,
         active=row.active,
         from_config=row.from_config,
