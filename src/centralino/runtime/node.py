@@ -159,6 +159,9 @@ class Node:
         self.plan = DialPlan(config, flows=self.flows, services=self.services,
                              rng=random.Random(self.settings.seed))
         self.listeners: list[Callable[[Output], None]] = []  # every fact and effect, e.g. the CTI bus
+        # Every call event from the switch, before the dial plan sees it: legs the plan does not own
+        # (a supervisor's monitor leg, click-to-dial legs) belong to whoever started them (the CTI).
+        self.event_listeners: list[Callable[[CallEvent], None]] = []
         self.registrar: Registrar | None = None
         self.switch: Switch | None = None
         self.media: LocalMediaEngine | None = None
@@ -272,6 +275,11 @@ class Node:
             self.switch_command(Reject(leg=event.leg, code=503, reason="Service Unavailable (shutting down)"))
             return
         self._forget_leg(event)
+        for listener in self.event_listeners:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("an event listener failed on %s", type(event).__name__)
         self._decide(lambda now: self.plan.handle(event, now))
 
     def submit(self, event: PlanInput | CallEvent) -> None:
@@ -331,6 +339,20 @@ class Node:
         self._decide(self.plan.handle_timer)
 
     # ------------------------------------------------------------------ outputs
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop the node runs on (None before ``start``): other threads hand it work."""
+        return self._loop
+
+    def set_phone(self, tenant: str, extension: str, phone: str | None) -> None:
+        """Ring agent ``extension``'s offers on ``phone`` (an extension of the tenant); None: its own."""
+        agents = {a.extension: a for t in self.config.tenants if t.name == tenant for a in t.agents}
+        if extension not in agents:
+            raise KeyError(f"tenant {tenant} has no agent {extension}")
+        chosen = agents.get(phone or extension)
+        target = (chosen.contact or chosen.extension) if chosen else str(phone)
+        self.plan.desks[tenant].targets[extension] = target
 
     def switch_command(self, command: Command) -> None:
         if self.switch is not None:
