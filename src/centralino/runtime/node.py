@@ -14,7 +14,11 @@ order the switch delivers events, so its decisions are in order. Performing them
 (prompt synthesis in a thread, a database commit in a thread), so each batch of outputs is
 queued and one task performs the batches strictly one after another: first the batch's
 facts are committed, then its commands are given to the switch. A finished call's record is
-therefore in the database before its legs are hung up and their media released.
+therefore in the database before its legs are hung up and their media released. The same
+holds when the caller hangs up: the switch's agent keeps the 200 to the caller's BYE back
+(``confirm_bye``) and the node sends ``ConfirmBye`` in a batch queued behind the one that
+records the call's end, so a caller that got its 200 has a finished record (the crash test
+compares SIPp's successful calls with the records after ``kill -9``).
 
 Keys: the IVR session collects digits itself (terminator, first and inter-digit timeouts), so
 ``Collect`` is not passed to the media engine, which then reports every key as it comes. The
@@ -74,6 +78,7 @@ from centralino.store.db import Database
 from centralino.store.models import Customer, Tenant
 from centralino.store.sip_bindings import SqlBindingStore, SqlCredentialSource
 from centralino.telephony import Switch, SwitchConfig, TargetResolver
+from centralino.telephony.agent import ConfirmBye
 
 __all__ = ["MOH", "Node", "NodeSettings"]
 
@@ -98,6 +103,9 @@ class NodeSettings:
     warm_prompts: bool = True  # synthesize the flows' prompts in the background at start
     stop_timeout: float = 5.0  # how long stop() waits for live calls' records
     seed: int | None = None  # the dial plan's randomness (None: from the OS)
+    # Longest a caller's BYE waits for its 200 while the call's end is being recorded (a stuck
+    # database must not leave phones retransmitting until Timer F, 32 s); then it is answered.
+    bye_timeout: float = 8.0
 
 
 def _default_route_address() -> str:
@@ -205,6 +213,7 @@ class Node:
         switch_config = SwitchConfig(bind=s.bind, port=s.sip_port, tcp=s.tcp, moh=MOH)
         self.switch = Switch(switch_config, resolver=resolver, registrar=self.registrar, clock=self.clock)
         self.switch.handler = self._on_event
+        self.switch.agent.confirm_bye = True  # 200 to a BYE once the call's end is committed
         await asyncio.to_thread(self.resolver.resolve, MOH)
         low, high = s.rtp_ports
         self.media = LocalMediaEngine(self.switch.on_media_event, self.resolver.prompts, PortRange(low, high),
@@ -281,6 +290,19 @@ class Node:
             except Exception:
                 log.exception("an event listener failed on %s", type(event).__name__)
         self._decide(lambda now: self.plan.handle(event, now))
+        if isinstance(event, HungUp) and event.by == "remote":
+            self._confirm_bye(event.leg)
+
+    def _confirm_bye(self, leg: str) -> None:
+        """Answer the caller's BYE after the batch recording the hang-up (batches run in order)."""
+        self._batches.put_nowait(_Batch([ConfirmBye(leg=leg)]))
+        if self._loop is not None:
+            self._loop.call_later(self.settings.bye_timeout, self._late_bye, leg)
+
+    def _late_bye(self, leg: str) -> None:
+        if self.switch is not None and self.switch.agent.bye_waiting(leg):
+            log.warning("BYE of leg %s answered before its record was committed (outputs late)", leg)
+            self.switch_command(ConfirmBye(leg=leg))
 
     def submit(self, event: PlanInput | CallEvent) -> None:
         """A desktop/API input (``AgentLogin``...) or a media-side event, decided now."""
@@ -353,6 +375,12 @@ class Node:
         chosen = agents.get(phone or extension)
         target = (chosen.contact or chosen.extension) if chosen else str(phone)
         self.plan.desks[tenant].targets[extension] = target
+
+    def perform(self, outputs: Sequence[Output]) -> None:
+        """Outputs decided outside the dial plan (the desktops' facts, e.g. a disposition): performed
+        by the same worker, in order with the plan's, so a call's facts are journaled in order."""
+        if outputs:
+            self._batches.put_nowait(_Batch(list(outputs)))
 
     def switch_command(self, command: Command) -> None:
         if self.switch is not None:

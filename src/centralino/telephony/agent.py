@@ -18,6 +18,12 @@ while they last, so this subclass adds the in-dialog requests for that:
   its binding changes flushed to its store.
 * **UPDATE** (RFC 3311) and re-INVITEs from the peer: answered with our session
   description through ``UaConfig.session`` (the base UA does the re-INVITE).
+* **Admission** of new INVITEs, when ``admit`` is set: it returns the response that refuses
+  or challenges the INVITE (407, 403), or None to let the call be offered.
+* **BYE answered after the records** (``confirm_bye``): the peer's BYE ends the leg at once
+  (``HungUp``) but its 200 waits for ``ConfirmBye(leg)``, which a shell sends once the call's
+  end is durable; a caller that got its 200 is then sure the call is recorded. Retransmitted
+  BYEs meanwhile are absorbed by the server transaction (RFC 3261 §17.2.2, state Trying).
 
 No I/O and no clock reads beyond the injected clock: the endpoint drives it
 exactly like the base UA.
@@ -40,11 +46,11 @@ from centralino.sip.dialog import DialogId
 from centralino.sip.errors import SipParseError
 from centralino.sip.message import Request, Response
 from centralino.sip.registrar import Registrar
-from centralino.sip.transaction import Deliver, Terminated, TimedOut, TransportFailed, TxKey
+from centralino.sip.transaction import Address, Deliver, Terminated, TimedOut, TransportFailed, TxKey
 from centralino.sip.transaction_layer import LayerOutput
 from centralino.sip.ua import ALLOWED_METHODS, Leg, UaConfig, UserAgent, uri_address
 
-__all__ = ["Progress", "SwitchAgent", "with_direction"]
+__all__ = ["Admit", "ConfirmBye", "Progress", "SwitchAgent", "with_direction"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +68,17 @@ class Progress(Command):
 
     code: int = 180
     kind: ClassVar[str] = "progress"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConfirmBye(Command):
+    """Send the 200 to the peer's BYE on ``leg`` (kept back while ``SwitchAgent.confirm_bye``)."""
+
+    kind: ClassVar[str] = "confirm-bye"
+
+
+# (INVITE, source address, now) -> the refusal or challenge to send, or None to offer the call.
+Admit = Callable[[Request, Address, float], Response | None]
 
 
 def with_direction(body: bytes, direction: str, version: int) -> bytes:
@@ -99,6 +116,9 @@ class SwitchAgent(UserAgent):
         self._local_sdp: dict[str, bytes] = {}
         self._versions: dict[str, int] = {}
         self._referred: set[str] = set()
+        self.admit: Admit | None = None
+        self.confirm_bye = False
+        self._byes: dict[str, tuple[Request, TxKey]] = {}  # leg -> the BYE whose 200 waits
 
     # ---- commands ------------------------------------------------------------------------------
 
@@ -117,6 +137,9 @@ class SwitchAgent(UserAgent):
             response = leg.invite.make_response(command.code, to_tag=leg.local_tag)
             response.headers.add("Contact", self._contact(leg.reply_to.transport))
             return self._layer.send_response(response, now, leg.tx)
+        if isinstance(command, ConfirmBye):
+            pending = self._byes.pop(command.leg, None)
+            return self._respond(pending[0], pending[1], 200, now) if pending is not None else []
         if isinstance(command, Transfer) and command.attended_with is None:
             return self.refer(command.leg, command.target, now)  # the switch resolved the target
         return super().command(command, now)
@@ -231,7 +254,25 @@ class SwitchAgent(UserAgent):
 
     # ---- requests inside a dialog --------------------------------------------------------------
 
+    def bye_waiting(self, leg_id: str) -> bool:
+        """Whether the peer's BYE on ``leg_id`` still waits for ``ConfirmBye``."""
+        return leg_id in self._byes
+
+    def _offer(self, req: Request, source: Address, key: TxKey, now: float) -> list[LayerOutput]:
+        if self.admit is not None:
+            refusal = self.admit(req, source, self.clock.now())
+            if refusal is not None:
+                refusal.headers.add("Server", self.config.user_agent)
+                return self._layer.send_response(refusal, now, key)
+        return super()._offer(req, source, key, now)
+
     def _in_dialog(self, req: Request, key: TxKey, now: float) -> list[LayerOutput]:
+        if req.method == "BYE" and self.confirm_bye:
+            leg = self._by_dialog.get(DialogId(req.call_id, req.to.tag or "", req.from_.tag or ""))
+            if leg is not None and leg.dialog is not None and leg.dialog.accepts(req):
+                self._byes[leg.id] = (req, key)
+                self._end(leg, by="remote", cause="normal")
+                return []
         if req.method not in ("INFO", "NOTIFY", "UPDATE"):
             return super()._in_dialog(req, key, now)
         leg = self._by_dialog.get(DialogId(req.call_id, req.to.tag or "", req.from_.tag or ""))
