@@ -47,6 +47,7 @@ from centralino.calls.events import CallEvent, CallOffered, HungUp, PlaybackFini
 from centralino.config.flows import tenant_flows
 from centralino.config.model import CenterConfig
 from centralino.core.clock import Clock, SystemClock
+from centralino.core.errors import CentralinoError
 from centralino.dialplan import (
     AgentBreak,
     AgentBreakEnded,
@@ -65,9 +66,10 @@ from centralino.ivr.flow import Flow
 from centralino.media.engine import LocalMediaEngine
 from centralino.media.resolver import PromptResolver
 from centralino.media.session import PortRange
-from centralino.records.facts import Fact, is_record_fact
+from centralino.records.facts import Fact, RecordingPaused, RecordingResumed, is_record_fact
 from centralino.runtime.agents import NotifyingBindingStore, Roster
 from centralino.runtime.prompts import PromptGate, flow_prompt_refs
+from centralino.runtime.recording import Recorded, Recordings, quality_fact, summary
 from centralino.runtime.services import StoreServices
 from centralino.sip.auth import NonceManager
 from centralino.sip.authenticator import AuthConfig, Authenticator
@@ -106,6 +108,7 @@ class NodeSettings:
     # Longest a caller's BYE waits for its 200 while the call's end is being recorded (a stuck
     # database must not leave phones retransmitting until Timer F, 32 s); then it is answered.
     bye_timeout: float = 8.0
+    sweep_every: float = 3600.0  # seconds between retention sweeps of recordings (and one at start)
 
 
 def _default_route_address() -> str:
@@ -174,6 +177,11 @@ class Node:
         self.switch: Switch | None = None
         self.media: LocalMediaEngine | None = None
         self._live = _Live()
+        # Its own generator, so sampling calls for recording does not shift the dial plan's draws.
+        seed = self.settings.seed
+        self.recordings = Recordings(config, random.Random(None if seed is None else seed + 1), self.data_dir)
+        self._recording_tasks: set[asyncio.Task[None]] = set()
+        self._sweep: asyncio.TimerHandle | None = None
         self._batches: asyncio.Queue[_Batch] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -225,6 +233,7 @@ class Node:
         if s.auto_login_on_register:
             for binding in self.registrar_bindings():
                 self._registered(binding)
+        self._sweep_recordings()
         if s.warm_prompts:
             refs = [r for flows in self.flows.values() for r in flow_prompt_refs(flows)]
             self._warming = self._loop.create_task(self.gate.warm(refs), name="prompt-warmup")
@@ -250,6 +259,11 @@ class Node:
             log.warning("stopping with calls still up", extra={"legs": list(self.plan.live_legs())})
         for handle, _ in self._live.voicemail.values():
             handle.cancel()
+        if self._sweep is not None:
+            self._sweep.cancel()
+        await self._flush()
+        if self._recording_tasks:
+            await asyncio.wait(self._recording_tasks, timeout=self.settings.stop_timeout)
         if self.switch is not None:
             await self.switch.stop()
         await self._flush()
@@ -290,14 +304,23 @@ class Node:
             except Exception:
                 log.exception("an event listener failed on %s", type(event).__name__)
         self._decide(lambda now: self.plan.handle(event, now))
-        if isinstance(event, HungUp) and event.by == "remote":
-            self._confirm_bye(event.leg)
+        if isinstance(event, HungUp):
+            self._leg_ended(event)
 
-    def _confirm_bye(self, leg: str) -> None:
-        """Answer the caller's BYE after the batch recording the hang-up (batches run in order)."""
-        self._batches.put_nowait(_Batch([ConfirmBye(leg=leg)]))
-        if self._loop is not None:
-            self._loop.call_later(self.settings.bye_timeout, self._late_bye, leg)
+    def _leg_ended(self, event: HungUp) -> None:
+        """The leg's media figures as a fact; then, behind the batch recording the hang-up
+        (batches run in order), the 200 to the peer's BYE."""
+        outputs: list[Output] = []
+        call = self.recordings.leg_call(event.leg)
+        stats = self.switch.stats(event.leg) if self.switch is not None else None
+        if call is not None and stats is not None:
+            outputs.append(quality_fact(call, event.leg, stats, self.clock.now()))
+        if event.by == "remote":
+            outputs.append(ConfirmBye(leg=event.leg))
+            if self._loop is not None:
+                self._loop.call_later(self.settings.bye_timeout, self._late_bye, event.leg)
+        if outputs:
+            self._batches.put_nowait(_Batch(outputs))
 
     def _late_bye(self, leg: str) -> None:
         if self.switch is not None and self.switch.agent.bye_waiting(leg):
@@ -398,6 +421,7 @@ class Node:
                     batch.done.set_result(None)
 
     async def _perform(self, outputs: Sequence[Output]) -> None:
+        outputs = self.recordings.expand(outputs)
         facts = [o for o in outputs if isinstance(o, Fact) and is_record_fact(o)]
         if facts:
             try:
@@ -418,6 +442,63 @@ class Node:
                     listener(output)
                 except Exception:
                     log.exception("a listener failed on %s", type(output).__name__)
+        for recorded in self.recordings.ended(outputs):
+            task = asyncio.get_running_loop().create_task(self._finish_recording(recorded))
+            self._recording_tasks.add(task)
+            task.add_done_callback(self._recording_tasks.discard)
+
+    # ------------------------------------------------------------------ recordings
+
+    async def _finish_recording(self, recorded: Recorded) -> None:
+        """Close the file (if the leg still lasts), then record its duration, size and SHA-256."""
+        if self.switch is not None:
+            await self.switch.execute(StopRecording(leg=recorded.leg))
+        stopped = await asyncio.to_thread(summary, recorded, self.data_dir / recorded.file, self.clock.now())
+        self._batches.put_nowait(_Batch([stopped]))
+
+    def start_recording(self, call: str, agent: str = "") -> bool:
+        """The desktop's on-demand start (refused when the policy is ``none`` or one is running)."""
+        live = self.recordings.live.get(call)
+        outputs = self.recordings.start(call, call, self.clock.now(), agent) if live is None else []
+        if outputs:
+            self._batches.put_nowait(_Batch(outputs))
+        return bool(outputs)
+
+    def pause_recording(self, call: str, agent: str = "") -> bool:
+        """Stop writing the call's audio (card numbers) until ``resume_recording``; a fact marks it."""
+        return self._pause(call, agent, True)
+
+    def resume_recording(self, call: str, agent: str = "") -> bool:
+        return self._pause(call, agent, False)
+
+    def _pause(self, call: str, agent: str, pause: bool) -> bool:
+        live = self.recordings.live.get(call)
+        if live is None or live.paused == pause or self.media is None:
+            return False
+        live.paused = pause
+        fact = RecordingPaused if pause else RecordingResumed
+        now = self.clock.now()
+        self._batches.put_nowait(_Batch([fact(at=now, call=call, recording=live.id, agent=agent)]))
+        with contextlib.suppress(CentralinoError):  # the leg has just ended: nothing left to pause
+            (self.media.pause_recording if pause else self.media.resume_recording)(live.leg)
+        return True
+
+    def _sweep_recordings(self) -> None:
+        """Delete recordings past their retention now and every ``sweep_every`` seconds."""
+        async def sweep() -> None:
+            try:
+                deleted = await asyncio.to_thread(self.records.sweep_recordings, self.clock.now())
+            except Exception:
+                log.exception("recording retention sweep failed")
+                return
+            if deleted:
+                log.info("deleted %d recordings past their retention", len(deleted))
+        if self._loop is None or self._stopping:
+            return
+        task = self._loop.create_task(sweep(), name="recording-sweep")
+        self._recording_tasks.add(task)
+        task.add_done_callback(self._recording_tasks.discard)
+        self._sweep = self._loop.call_later(self.settings.sweep_every, self._sweep_recordings)
 
     async def _play(self, play: Play) -> None:
         ready = await self.gate.ready_play(play)
