@@ -105,7 +105,7 @@ class AgentLifecycle(EngineState):
             q = self._queues.get(name)
             if q is not None:
                 q.members.pop(a.id, None)
-        a.pools = []
+        a.pools, a.pool_bias = [], []
         if offer is not None and not offer.agents:
             c = offer.contact
             c.offer, c.state = None, ContactState.scheduled

@@ -39,6 +39,7 @@ class Matching(EngineState):
     def _link(self, a: AgentRuntime, pool: Pool) -> None:
         pool.eligible.add(a.id)
         a.pools.append(pool)
+        a.pool_bias.append(a.spec.queues.get(pool.queue.name, 0) * self.settings.penalty_weight)
         if a.state in WORKING:
             pool.working += 1
 
@@ -72,10 +73,8 @@ class Matching(EngineState):
         """An agent became available: take the best waiting contact of its pools, or wait in them."""
         best: tuple[float, int] | None = None
         chosen: ContactRuntime | None = None
-        weight = self.settings.penalty_weight
-        penalties = a.spec.queues
         me = a.id
-        for pool in a.pools:
+        for pool, bias in zip(a.pools, a.pool_bias, strict=True):
             heap = pool.contacts
             if not heap:
                 continue
@@ -89,7 +88,7 @@ class Matching(EngineState):
                           if not (x.declined and a.id in x.declined)), None)
                 if c is None:
                     continue
-            score = (c.key + penalties.get(pool.queue.name, 0) * weight, c.seq)
+            score = (c.key + bias, c.seq)
             if best is None or score < best:
                 best, chosen = score, c
         if chosen is not None:

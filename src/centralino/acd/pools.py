@@ -51,6 +51,7 @@ class AgentRuntime:
     since: float = 0.0
     version: int = 0  # bumped whenever the agent leaves "available": invalidates heap entries
     pools: list[Pool] = field(default_factory=list)
+    pool_bias: list[float] = field(default_factory=list)  # per pool: its queue's penalty x penalty_weight
     offer: OfferRuntime | None = None
     contact: ContactRuntime | None = None  # the connected contact
     connected_at: float = 0.0
