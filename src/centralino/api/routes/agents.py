@@ -11,26 +11,14 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from centralino.api.deps import (
-    API_PREFIX,
-    Auth,
-    DbDep,
-    PagingDep,
-    TenantQuery,
-    audit,
-    owned,
-    page,
-    scoped,
-    target_tenant,
-    tenant_filter,
-    tenant_names,
-)
+from centralino.api.deps import API_PREFIX, Auth, DbDep, PagingDep, TenantQuery, audit, target_tenant
 from centralino.api.errors import ApiError
+from centralino.api.resources import delete_owned, owned_with_tenant, refuse_move, tenant_page, tenant_select
 from centralino.api.schemas import NO_NUL, AgentIn, AgentOut, Page
 from centralino.api.security import Principal
 from centralino.config import model as cfg
 from centralino.core.ids import new_id
-from centralino.store.models import Agent, AgentSkill, PhoneNumber, Queue, QueueMember, Skill, Tenant, User
+from centralino.store.models import Agent, AgentSkill, Queue, QueueMember, Skill, Tenant, User
 from centralino.store.passwords import digest_ha1
 
 router = APIRouter(prefix=API_PREFIX, tags=["agents"])
@@ -112,11 +100,11 @@ def _visible(principal: Principal, row: Agent) -> bool:
     return principal.has_role("admin", "supervisor") or row.user_id == principal.user_id
 
 
-def _load(session: Session, principal: Principal, agent_id: str) -> Agent:
-    row = owned(session, principal, Agent, agent_id, "agent")
+def _load(session: Session, principal: Principal, agent_id: str) -> tuple[Agent, Tenant]:
+    row, tenant = owned_with_tenant(session, principal, Agent, agent_id, "agent")
     if not _visible(principal, row):
         raise ApiError.not_found("agent")
-    return row
+    return row, tenant
 
 
 @router.get("/agents", response_model=Page[AgentOut])
@@ -129,23 +117,21 @@ def list_agents(
 ) -> Page[AgentOut]:
     """Agents of the tenant by extension; an agent's list holds only their own record."""
     with db.session() as session:
-        stmt = scoped(select(Agent), Agent.tenant_id, tenant_filter(session, principal, tenant))
+        stmt = tenant_select(session, principal, Agent, tenant)
         stmt = stmt.options(selectinload(Agent.skills), selectinload(Agent.memberships))
         if not principal.has_role("admin", "supervisor"):
             stmt = stmt.where(Agent.user_id == principal.user_id)
         if extension is not None:
             stmt = stmt.where(Agent.extension == extension)
-        rows, total = page(session, stmt, [Agent.tenant_id, Agent.extension, Agent.id], paging)
-        names = tenant_names(session, {r.tenant_id for r in rows})
-        items = [agent_out(session, r, names[r.tenant_id]) for r in rows]
-        return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+        order = [Agent.tenant_id, Agent.extension, Agent.id]
+        return tenant_page(session, stmt, order, paging, lambda row, name: agent_out(session, row, name))
 
 
 @router.get("/agents/{agent_id}", response_model=AgentOut)
 def get_agent(agent_id: str, principal: Auth, db: DbDep) -> AgentOut:
     with db.session() as session:
-        row = _load(session, principal, agent_id)
-        return agent_out(session, row, tenant_names(session, {row.tenant_id})[row.tenant_id])
+        row, owner = _load(session, principal, agent_id)
+        return agent_out(session, row, owner.name)
 
 
 @router.post("/agents", status_code=201, response_model=AgentOut)
@@ -166,11 +152,8 @@ def replace_agent(agent_id: str, body: AgentIn, principal: Auth, db: DbDep) -> A
     """Replace the agent; without ``sip_password`` the stored SIP secret is kept."""
     principal.require("admin")
     with db.session() as session:
-        row = owned(session, principal, Agent, agent_id, "agent")
-        tenant = session.get(Tenant, row.tenant_id)
-        assert tenant is not None
-        if body.tenant is not None and body.tenant != tenant.name:
-            raise ApiError.invalid("tenant", "an agent cannot move to another tenant")
+        row, tenant = owned_with_tenant(session, principal, Agent, agent_id, "agent")
+        refuse_move(body.tenant, tenant, "an agent")
         old_extension = row.extension
         agent = cfg.Agent(**body.model_dump(exclude={"tenant"}))
         if agent.extension != old_extension and agent.sip_password is None and row.sip_ha1_md5 is not None:
@@ -184,16 +167,4 @@ def replace_agent(agent_id: str, body: AgentIn, principal: Auth, db: DbDep) -> A
 @router.delete("/agents/{agent_id}", status_code=204)
 def delete_agent(agent_id: str, principal: Auth, db: DbDep) -> Response:
     principal.require("admin")
-    with db.session() as session:
-        row = owned(session, principal, Agent, agent_id, "agent")
-        routed = select(PhoneNumber.number).where(
-            PhoneNumber.tenant_id == row.tenant_id,
-            PhoneNumber.route_kind == "agent",
-            PhoneNumber.route_target == row.extension,
-        )
-        numbers = list(session.scalars(routed))
-        if numbers:
-            raise ApiError.conflict(f"numbers {', '.join(numbers)} route to this agent; change them first")
-        audit(session, principal, "agent.delete", row.extension, tenant_id=row.tenant_id)
-        session.delete(row)
-    return Response(status_code=204)
+    return delete_owned(db, principal, Agent, agent_id, "agent", lambda row: row.extension, routed_as="agent")

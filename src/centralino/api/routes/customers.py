@@ -28,14 +28,12 @@ from centralino.api.deps import (
     SettingsDep,
     TenantQuery,
     audit,
-    owned,
-    page,
     scoped,
     target_tenant,
     tenant_filter,
-    tenant_names,
 )
 from centralino.api.errors import ApiError
+from centralino.api.resources import delete_owned, owned_with_tenant, tenant_page
 from centralino.api.schemas import (
     NO_NUL,
     CustomerIn,
@@ -119,13 +117,6 @@ def _check_account(session: Session, tenant_id: str, account: str | None, own_id
         )
 
 
-def _load(session: Session, principal: Auth, customer_id: str) -> tuple[Customer, Tenant]:
-    row = owned(session, principal, Customer, customer_id, "customer")
-    tenant = session.get(Tenant, row.tenant_id)
-    assert tenant is not None
-    return row, tenant
-
-
 @router.get("/customers", response_model=Page[CustomerOut])
 def list_customers(
     principal: Auth,
@@ -140,7 +131,7 @@ def list_customers(
 ) -> Page[CustomerOut]:
     """Search customers: by phone number (the caller-ID lookup), account number, part of the name."""
     with db.session() as session:
-        tenant_id = tenant_filter(session, principal, tenant)
+        tenant_id = tenant_filter(session, principal, tenant)  # also the country of national numbers
         stmt = scoped(select(Customer), Customer.tenant_id, tenant_id).options(selectinload(Customer.phones))
         if phone is not None:
             scope = session.get(Tenant, tenant_id) if tenant_id else None
@@ -155,16 +146,13 @@ def list_customers(
             stmt = stmt.where(func.lower(Customer.name).contains(name.lower(), autoescape=True))
         key = SORT_KEYS[sort]
         order_by = [key.asc(), Customer.id.asc()] if order == "asc" else [key.desc(), Customer.id.desc()]
-        rows, total = page(session, stmt, order_by, paging)
-        names = tenant_names(session, {r.tenant_id for r in rows})
-        items = [customer_out(r, names[r.tenant_id]) for r in rows]
-        return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+        return tenant_page(session, stmt, order_by, paging, customer_out)
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut)
 def get_customer(customer_id: str, principal: Auth, db: DbDep) -> CustomerOut:
     with db.session() as session:
-        row, tenant = _load(session, principal, customer_id)
+        row, tenant = owned_with_tenant(session, principal, Customer, customer_id, "customer")
         return customer_out(row, tenant.name)
 
 
@@ -198,7 +186,7 @@ def create_customer(body: CustomerIn, principal: Auth, db: DbDep) -> CustomerOut
 def update_customer(customer_id: str, body: CustomerPatch, principal: Auth, db: DbDep) -> CustomerOut:
     """Change the fields present in the body; ``phones`` replaces the list, ``pin: null`` removes the PIN."""
     with db.session() as session:
-        row, tenant = _load(session, principal, customer_id)
+        row, tenant = owned_with_tenant(session, principal, Customer, customer_id, "customer")
         changes = body.model_dump(exclude_unset=True)
         if "name" in changes and body.name is None:
             raise ApiError.invalid("name", "name cannot be null")
@@ -223,11 +211,7 @@ def update_customer(customer_id: str, body: CustomerPatch, principal: Auth, db: 
 @router.delete("/customers/{customer_id}", status_code=204)
 def delete_customer(customer_id: str, principal: Auth, db: DbDep) -> Response:
     principal.require("admin", "supervisor")
-    with db.session() as session:
-        row, tenant = _load(session, principal, customer_id)
-        audit(session, principal, "customer.delete", row.id, tenant_id=tenant.id)
-        session.delete(row)
-    return Response(status_code=204)
+    return delete_owned(db, principal, Customer, customer_id, "customer", lambda row: row.id)
 
 
 @router.post(
@@ -241,7 +225,7 @@ def verify_pin(
     """Whether ``pin`` is the customer's PIN (False when none is set)."""
     now = datetime.fromtimestamp(settings.clock.now(), UTC)
     with db.session() as session:
-        row, tenant = _load(session, principal, customer_id)
+        row, tenant = owned_with_tenant(session, principal, Customer, customer_id, "customer")
         recent = select(func.count()).where(
             AuditEntry.action == "customer.pin_failed",
             AuditEntry.target == row.id,

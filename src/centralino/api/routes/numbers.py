@@ -13,21 +13,9 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from centralino.api.deps import (
-    API_PREFIX,
-    Auth,
-    DbDep,
-    PagingDep,
-    TenantQuery,
-    audit,
-    owned,
-    page,
-    scoped,
-    target_tenant,
-    tenant_filter,
-    tenant_names,
-)
+from centralino.api.deps import API_PREFIX, Auth, DbDep, PagingDep, TenantQuery, audit, target_tenant
 from centralino.api.errors import ApiError
+from centralino.api.resources import delete_owned, owned_with_tenant, tenant_page, tenant_select
 from centralino.api.schemas import NO_NUL, NumberIn, NumberOut, NumberPatch, Page
 from centralino.config.model import Route, RouteKind
 from centralino.config.numbers import classify_number, number_time_zone
@@ -85,21 +73,18 @@ def list_numbers(
 ) -> Page[NumberOut]:
     principal.require("admin", "supervisor")
     with db.session() as session:
-        stmt = scoped(select(PhoneNumber), PhoneNumber.tenant_id, tenant_filter(session, principal, tenant))
+        stmt = tenant_select(session, principal, PhoneNumber, tenant)
         if number is not None:
             stmt = stmt.where(PhoneNumber.number == number)
-        rows, total = page(session, stmt, [PhoneNumber.number, PhoneNumber.id], paging)
-        names = tenant_names(session, {r.tenant_id for r in rows})
-        items = [number_out(r, names[r.tenant_id]) for r in rows]
-        return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+        return tenant_page(session, stmt, [PhoneNumber.number, PhoneNumber.id], paging, number_out)
 
 
 @router.get("/numbers/{number_id}", response_model=NumberOut)
 def get_number(number_id: str, principal: Auth, db: DbDep) -> NumberOut:
     principal.require("admin", "supervisor")
     with db.session() as session:
-        row = owned(session, principal, PhoneNumber, number_id, "number")
-        return number_out(row, tenant_names(session, {row.tenant_id})[row.tenant_id])
+        row, owner = owned_with_tenant(session, principal, PhoneNumber, number_id, "number")
+        return number_out(row, owner.name)
 
 
 @router.post("/numbers", status_code=201, response_model=NumberOut)
@@ -138,9 +123,7 @@ def create_number(body: NumberIn, principal: Auth, db: DbDep) -> NumberOut:
 def update_number(number_id: str, body: NumberPatch, principal: Auth, db: DbDep) -> NumberOut:
     principal.require("admin")
     with db.session() as session:
-        row = owned(session, principal, PhoneNumber, number_id, "number")
-        tenant = session.get(Tenant, row.tenant_id)
-        assert tenant is not None
+        row, tenant = owned_with_tenant(session, principal, PhoneNumber, number_id, "number")
         changes = body.model_dump(exclude_unset=True)
         if "name" in changes:
             row.name = body.name
@@ -159,8 +142,4 @@ def update_number(number_id: str, body: NumberPatch, principal: Auth, db: DbDep)
 @router.delete("/numbers/{number_id}", status_code=204)
 def delete_number(number_id: str, principal: Auth, db: DbDep) -> Response:
     principal.require("admin")
-    with db.session() as session:
-        row = owned(session, principal, PhoneNumber, number_id, "number")
-        audit(session, principal, "number.delete", row.number, tenant_id=row.tenant_id)
-        session.delete(row)
-    return Response(status_code=204)
+    return delete_owned(db, principal, PhoneNumber, number_id, "number", lambda row: row.number)

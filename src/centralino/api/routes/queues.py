@@ -13,25 +13,13 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from centralino.api.deps import (
-    API_PREFIX,
-    Auth,
-    DbDep,
-    PagingDep,
-    TenantQuery,
-    audit,
-    owned,
-    page,
-    scoped,
-    target_tenant,
-    tenant_filter,
-    tenant_names,
-)
+from centralino.api.deps import API_PREFIX, Auth, DbDep, PagingDep, TenantQuery, audit, target_tenant
 from centralino.api.errors import ApiError
+from centralino.api.resources import delete_owned, owned_with_tenant, refuse_move, tenant_page, tenant_select
 from centralino.api.schemas import NO_NUL, Page, QueueIn, QueueOut
 from centralino.config import model as cfg
 from centralino.store.mapping import QUEUE_COLUMNS, queue_values
-from centralino.store.models import PhoneNumber, Queue, Skill, Tenant
+from centralino.store.models import Queue, Skill, Tenant
 
 router = APIRouter(prefix=API_PREFIX, tags=["queues"])
 
@@ -75,20 +63,17 @@ def list_queues(
     name: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
 ) -> Page[QueueOut]:
     with db.session() as session:
-        stmt = scoped(select(Queue), Queue.tenant_id, tenant_filter(session, principal, tenant))
+        stmt = tenant_select(session, principal, Queue, tenant)
         if name is not None:
             stmt = stmt.where(Queue.name == name)
-        rows, total = page(session, stmt, [Queue.tenant_id, Queue.name, Queue.id], paging)
-        names = tenant_names(session, {r.tenant_id for r in rows})
-        items = [queue_out(r, names[r.tenant_id]) for r in rows]
-        return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+        return tenant_page(session, stmt, [Queue.tenant_id, Queue.name, Queue.id], paging, queue_out)
 
 
 @router.get("/queues/{queue_id}", response_model=QueueOut)
 def get_queue(queue_id: str, principal: Auth, db: DbDep) -> QueueOut:
     with db.session() as session:
-        row = owned(session, principal, Queue, queue_id, "queue")
-        return queue_out(row, tenant_names(session, {row.tenant_id})[row.tenant_id])
+        row, owner = owned_with_tenant(session, principal, Queue, queue_id, "queue")
+        return queue_out(row, owner.name)
 
 
 @router.post("/queues", status_code=201, response_model=QueueOut)
@@ -110,11 +95,8 @@ def replace_queue(queue_id: str, body: QueueIn, principal: Auth, db: DbDep) -> Q
     """Replace the queue's settings with the body (``tenant`` cannot change)."""
     principal.require("admin")
     with db.session() as session:
-        row = owned(session, principal, Queue, queue_id, "queue")
-        tenant = session.get(Tenant, row.tenant_id)
-        assert tenant is not None
-        if body.tenant is not None and body.tenant != tenant.name:
-            raise ApiError.invalid("tenant", "a queue cannot move to another tenant")
+        row, tenant = owned_with_tenant(session, principal, Queue, queue_id, "queue")
+        refuse_move(body.tenant, tenant, "a queue")
         queue = _config_of(body)
         check_queue(session, tenant, queue, row.id)
         for key, value in queue_values(tenant.id, queue).items():
@@ -127,16 +109,4 @@ def replace_queue(queue_id: str, body: QueueIn, principal: Auth, db: DbDep) -> Q
 @router.delete("/queues/{queue_id}", status_code=204)
 def delete_queue(queue_id: str, principal: Auth, db: DbDep) -> Response:
     principal.require("admin")
-    with db.session() as session:
-        row = owned(session, principal, Queue, queue_id, "queue")
-        routed = select(PhoneNumber.number).where(
-            PhoneNumber.tenant_id == row.tenant_id,
-            PhoneNumber.route_kind == "queue",
-            PhoneNumber.route_target == row.name,
-        )
-        numbers = list(session.scalars(routed))
-        if numbers:
-            raise ApiError.conflict(f"numbers {', '.join(numbers)} route to this queue; change them first")
-        audit(session, principal, "queue.delete", row.name, tenant_id=row.tenant_id)
-        session.delete(row)
-    return Response(status_code=204)
+    return delete_owned(db, principal, Queue, queue_id, "queue", lambda row: row.name, routed_as="queue")

@@ -7,21 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
-from centralino.api.deps import (
-    API_PREFIX,
-    Auth,
-    DbDep,
-    PagingDep,
-    TenantQuery,
-    audit,
-    owned,
-    page,
-    scoped,
-    target_tenant,
-    tenant_filter,
-    tenant_names,
-)
+from centralino.api.deps import API_PREFIX, Auth, DbDep, PagingDep, TenantQuery, audit, target_tenant
 from centralino.api.errors import ApiError
+from centralino.api.resources import delete_owned, owned_with_tenant, tenant_page, tenant_select
 from centralino.api.schemas import NO_NUL, Page, SkillIn, SkillOut, SkillPatch
 from centralino.core.ids import new_id
 from centralino.store.models import Skill
@@ -43,21 +31,18 @@ def list_skills(
 ) -> Page[SkillOut]:
     principal.require("admin", "supervisor")
     with db.session() as session:
-        stmt = scoped(select(Skill), Skill.tenant_id, tenant_filter(session, principal, tenant))
+        stmt = tenant_select(session, principal, Skill, tenant)
         if name is not None:
             stmt = stmt.where(Skill.name == name)
-        rows, total = page(session, stmt, [Skill.tenant_id, Skill.name, Skill.id], paging)
-        names = tenant_names(session, {r.tenant_id for r in rows})
-        items = [skill_out(r, names[r.tenant_id]) for r in rows]
-        return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+        return tenant_page(session, stmt, [Skill.tenant_id, Skill.name, Skill.id], paging, skill_out)
 
 
 @router.get("/skills/{skill_id}", response_model=SkillOut)
 def get_skill(skill_id: str, principal: Auth, db: DbDep) -> SkillOut:
     principal.require("admin", "supervisor")
     with db.session() as session:
-        row = owned(session, principal, Skill, skill_id, "skill")
-        return skill_out(row, tenant_names(session, {row.tenant_id})[row.tenant_id])
+        row, owner = owned_with_tenant(session, principal, Skill, skill_id, "skill")
+        return skill_out(row, owner.name)
 
 
 @router.post("/skills", status_code=201, response_model=SkillOut)
@@ -78,17 +63,13 @@ def create_skill(body: SkillIn, principal: Auth, db: DbDep) -> SkillOut:
 def update_skill(skill_id: str, body: SkillPatch, principal: Auth, db: DbDep) -> SkillOut:
     principal.require("admin")
     with db.session() as session:
-        row = owned(session, principal, Skill, skill_id, "skill")
+        row, owner = owned_with_tenant(session, principal, Skill, skill_id, "skill")
         row.description = body.description
-        audit(session, principal, "skill.update", row.name, tenant_id=row.tenant_id)
-        return skill_out(row, tenant_names(session, {row.tenant_id})[row.tenant_id])
+        audit(session, principal, "skill.update", row.name, tenant_id=owner.id)
+        return skill_out(row, owner.name)
 
 
 @router.delete("/skills/{skill_id}", status_code=204)
 def delete_skill(skill_id: str, principal: Auth, db: DbDep) -> Response:
     principal.require("admin")
-    with db.session() as session:
-        row = owned(session, principal, Skill, skill_id, "skill")
-        audit(session, principal, "skill.delete", row.name, tenant_id=row.tenant_id)
-        session.delete(row)
-    return Response(status_code=204)
+    return delete_owned(db, principal, Skill, skill_id, "skill", lambda row: row.name)
