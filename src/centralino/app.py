@@ -35,6 +35,7 @@ from centralino import __version__, config
 from centralino.api import ApiSettings, create_app
 from centralino.config.model import CenterConfig
 from centralino.runtime import Node, NodeSettings
+from centralino.runtime.contact_center import LiveContactCenter
 from centralino.store.apply import ApplySummary, apply_config
 from centralino.store.db import Database, url_from_env
 from centralino.store.models import User
@@ -177,13 +178,16 @@ def build(settings: Settings) -> Application:
         demo=settings.demo,
         data_dir=settings.data_dir,
     )
-    application = Application(settings=settings, db=db, api=create_app(db, api_settings), applied=applied)
-    if settings.contact_center:
-        application.services.append(_contact_center(settings, db))
-    return application
+    if not settings.contact_center:
+        return Application(settings=settings, db=db, api=create_app(db, api_settings), applied=applied)
+    node = _contact_center(settings, db)
+    live = LiveContactCenter(node)  # the desktops and wallboards see this node's calls and agents
+    api = create_app(db, api_settings, contact_center=live)
+    # Started after the node (its ticker runs on the node's loop), stopped before it.
+    return Application(settings=settings, db=db, api=api, applied=applied, services=[node, live])
 
 
-def _contact_center(settings: Settings, db: Database) -> Service:
+def _contact_center(settings: Settings, db: Database) -> Node:
     """The live node: SIP, RTP, dial plan, call records (``centralino.runtime``)."""
     auto_login = settings.demo if settings.auto_login_on_register is None else settings.auto_login_on_register
     node_settings = NodeSettings(bind=settings.bind, sip_port=settings.sip_port, rtp_ports=settings.rtp_ports,

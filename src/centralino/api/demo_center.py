@@ -95,6 +95,7 @@ class DemoContactCenter:
         self.wrapup_seconds = wrapup_seconds
         self.commands: list[tuple[Any, ...]] = []
         self.wrapups: list[dict[str, Any]] = []
+        self.callbacks: list[dict[str, Any]] = []  # web callback requests
         self._lock = threading.RLock()
         self._agents: dict[tuple[str, str], _AgentLive] = {}
         self._calls: dict[str, _Call] = {}
@@ -397,6 +398,16 @@ class DemoContactCenter:
             self._announcements[tenant_id] = current
         self.bus.emit(tenant_id, "announcement", {"announcement": to_json(current)}, Audience.tenant())
         return current
+
+    async def request_callback(
+        self, tenant_id: str, queue: str, number: str, not_before: float | None, language: str | None
+    ) -> None:
+        if queue not in self._roster(tenant_id).queues:
+            raise NotFound(f"queue {queue} not found")
+        self.callbacks.append(
+            {"tenant_id": tenant_id, "queue": queue, "number": number, "not_before": not_before,
+             "language": language}
+        )
 
     async def timeline(self, tenant_id: str, customer_id: str) -> list[TimelineEntry]:
         return sorted(self._timelines.get((tenant_id, customer_id), []), key=lambda e: -e.at)

@@ -292,6 +292,13 @@ class ContactCenter(Protocol):
         """Set (text) or withdraw (None) the outage announcement; publishes ``announcement``."""
         ...
 
+    async def request_callback(
+        self, tenant_id: str, queue: str, number: str, not_before: float | None, language: str | None
+    ) -> None:
+        """A customer asked on the web to be called back from ``queue`` (E.164 ``number``, not before
+        ``not_before``); NotFound for a queue the tenant does not have."""
+        ...
+
     # Customers --------------------------------------------------------------------------------
     async def timeline(self, tenant_id: str, customer_id: str) -> list[TimelineEntry]:
         """Calls, callbacks, voicemails and survey answers of a customer, newest first."""
