@@ -18,17 +18,24 @@ to one CPU (``--cpu``, default the last one it may use) so the figures are for
 one core; on a shared machine run it several times and report them all.
 
     .venv/bin/python bench/routing.py [--events 200000] [--baseline-events 2000] [--seed 1] [--cpu N]
+                                      [--gc-freeze]
+
+Much of the engine's remaining cost is CPython's cyclic garbage collector walking
+the long-lived agent and pool objects; ``--gc-freeze`` shows the figure for a
+process that freezes its start-up state (both routers get the same treatment).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
 import os
 import random
 import time
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from centralino.acd import (
@@ -212,7 +219,8 @@ def pick(rng: random.Random, keys: dict) -> str:
 
 def run(router: Engine | ScanningRouter, queues: list[QueueSpec], agents: list[AgentSpec], events: int,
         seed: int, target_waiting: int, warmup: int,
-        digest: Digest | None = None) -> tuple[int, float, array]:
+        digest: Digest | None = None,
+        after_fill: Callable[[], None] | None = None) -> tuple[int, float, array]:
     """Drive ``router``; the first ``warmup`` events (pools for new requirement sets) are not measured."""
     rng = random.Random(seed)
     pop = Population()
@@ -237,6 +245,8 @@ def run(router: Engine | ScanningRouter, queues: list[QueueSpec], agents: list[A
             del pop.ringing[cid]
             pop.apply(router.handle(OfferAccepted(cid, agent), now))
 
+    if after_fill is not None:
+        after_fill()
     latencies = array("q")
     clock = time.perf_counter_ns
     handled = 0
@@ -322,8 +332,12 @@ def main() -> None:
     parser.add_argument("--waiting", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cpu", type=int, default=None, help="core to pin to (default: the last allowed)")
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="gc.freeze() once agents are logged in and the line is full, as a server "
+                             "would after loading its configuration (default: the collector untouched)")
     args = parser.parse_args()
     core = pin(args.cpu)
+    freeze = gc.freeze if args.gc_freeze else None
     queues, agents = build(args.seed, args.agents, args.skills, args.queues)
     print(f"{args.agents:,} agents, {args.skills} skills, {args.queues} queues, "
           f"~{args.waiting:,} waiting contacts; measured after a warm-up of a fifth as many events; "
@@ -332,11 +346,13 @@ def main() -> None:
     digest = Digest()
     ours, p99 = report("centralino (indexed pools)",
                        *run(engine, queues, agents, args.events, args.seed, args.waiting, args.events // 5,
-                            digest))
+                            digest, freeze))
     problems = engine.audit()
+    if args.gc_freeze:
+        gc.unfreeze()
     peer, _ = report("baseline (scan every agent)",
                      *run(ScanningRouter(queues), queues, agents, args.baseline_events, args.seed,
-                          args.waiting, args.baseline_events // 5))
+                          args.waiting, args.baseline_events // 5, None, freeze))
     print(f"decision digest (seed {args.seed}, {args.events:,} events): {digest.sha.hexdigest()}; "
           f"engine audit: {problems[:3] or 'clean'}")
     print(f"events_per_second={ours:.0f} p99_us={p99:.1f} peer_events_per_second={peer:.0f} "
