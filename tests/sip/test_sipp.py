@@ -160,7 +160,8 @@ def test_outbound_calls_to_builtin_uas(tmp_path: Path) -> None:
         await endpoint.start()
         port = free_udp_port()
         try:
-            sipp = asyncio.ensure_future(run_sipp(endpoint, tmp_path, ["-sf", str(SCENARIOS / "uas_answer.xml")], calls, 10, port=port))
+            answering = ["-sf", str(SCENARIOS / "uas_answer.xml")]
+            sipp = asyncio.ensure_future(run_sipp(endpoint, tmp_path, answering, calls, 10, port=port))
             for i in range(calls):
                 endpoint.command(Ring(leg=f"agent-{i}", target=f"sip:service@127.0.0.1:{port}"))
             return await sipp

@@ -5,4 +5,6 @@ from centralino.core.errors import CentralinoError, ConfigError, Problem
 from centralino.core.events import Event
 from centralino.core.ids import new_id
 
-__all__ = ["CentralinoError", "Clock", "ConfigError", "Event", "FakeClock", "Problem", "SystemClock", "new_id"]
+__all__ = [
+    "CentralinoError", "Clock", "ConfigError", "Event", "FakeClock", "Problem", "SystemClock", "new_id",
+]
