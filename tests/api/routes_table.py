@@ -23,6 +23,7 @@ PUBLIC = {
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
     ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/public/callbacks"),  # the web callback form: opt-in per tenant, rate-limited
     # Page shells: they redirect to /login without a session; their data comes from the API.
     ("GET", "/"),
     ("GET", "/login"),

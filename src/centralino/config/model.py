@@ -14,10 +14,11 @@ matches rows by them, which is what makes applying the same file twice a no-op.
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Interval = Annotated[str, Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")]
 """An opening interval of one weekday in the number's time zone, e.g. "08:00-12:00"."""
@@ -202,6 +203,14 @@ class User(Strict):
     display_name: str | None = None
 
 
+class WebCallback(Strict):
+    """The tenant's public callback form (``/static/callback.html``): off unless given. ``key`` is
+    public (it is in the form's address on the tenant's web site); it names the form, not a secret."""
+
+    queue: Name
+    key: Annotated[str, Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
 class Tenant(Strict):
     name: Name
     display_name: str | None = None
@@ -218,6 +227,7 @@ class Tenant(Strict):
     flows: dict[str, Any] = {}  # IVR flow name -> flow, validated by centralino.ivr (see config.flows)
     recording: Annotated[str, Field(pattern=r"^(all|none|on-demand|\d{1,3}%)$")] = "none"
     recording_retention_days: Annotated[int, Field(ge=1)] = 90
+    web_callback: WebCallback | None = None
 
 
 class Installation(Strict):
@@ -227,9 +237,43 @@ class Installation(Strict):
     admins: list[User] = []  # installation admins: see every tenant
 
 
+class Trunk(Strict):
+    """A carrier or PBX sending calls in: admitted by source network, else by its own digest.
+
+    Calls from a trunk may dial the tenants' public (E.164) numbers; ``internal: true`` also
+    lets it dial internal numbers (a PBX in the building, the demo's local trunk). Phones
+    never need a trunk: they are challenged for their agent's SIP password.
+    """
+
+    name: Name
+    sources: list[str] = []  # IPv4/IPv6 addresses or networks: "203.0.113.0/24", "2001:db8::1"
+    username: str | None = None  # digest credentials the carrier answers 407 with (realm centralino)
+    password: str | None = None
+    internal: bool = False
+
+    @field_validator("sources")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for text in value:
+            try:
+                ipaddress.ip_network(text, strict=False)
+            except ValueError:
+                raise ValueError(f"{text!r} is not an IP address or network like 203.0.113.0/24") from None
+        return value
+
+    @model_validator(mode="after")
+    def _admissible(self) -> Trunk:
+        if (self.username is None) != (self.password is None):
+            raise ValueError("give both username and password, or neither")
+        if not self.sources and self.username is None:
+            raise ValueError("a trunk needs sources (its networks) or username and password")
+        return self
+
+
 class CenterConfig(Strict):
     """The whole file."""
 
     version: int = 1
     installation: Installation = Installation()
+    trunks: list[Trunk] = []  # carriers and PBXs allowed to send calls in (docs/configuration.md)
     tenants: list[Tenant] = []

@@ -36,7 +36,7 @@ QUEUE_COLUMNS = frozenset(
     {"name", "description", "strategy", "priority", "service_level_threshold", "service_level_formula"}
 )
 """Queue fields with their own column; the rest of ``config.model.Queue`` is in ``Queue.settings``."""
-TENANT_SETTINGS = ("business_hours", "flows", "recording", "recording_retention_days")
+TENANT_SETTINGS = ("business_hours", "flows", "recording", "recording_retention_days", "web_callback")
 """Tenant fields kept in ``Tenant.settings`` (JSON) rather than columns; ``flows`` are the IVR
 flows as plain data, exactly as the file gives them (the IVR loader validates them on load)."""
 INSTALLATION_NAME = "installation.name"

@@ -3,6 +3,7 @@
 from centralino.api.routes import (
     agents,
     auth,
+    callbacks,
     calls,
     customers,
     health,
@@ -28,6 +29,7 @@ API_ROUTERS = (
     customers.router,
     calls.router,
     recordings.router,
+    callbacks.router,
     stats.router,
 )
 
