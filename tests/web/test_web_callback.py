@@ -22,7 +22,8 @@ def enable(center: Center, tenant: str = "demo", queue: str = "support") -> None
 
 
 def post(center: Center, **body: Any) -> Any:
-    return center.api.client.post(URL, json={"tenant": "demo", "key": KEY, "number": "+48 601 000 001", **body})
+    sent = {"tenant": "demo", "key": KEY, "number": "+48 601 000 001", **body}
+    return center.api.client.post(URL, json=sent)
 
 
 def test_a_valid_request_reaches_the_contact_center_in_e164(center: Center) -> None:
