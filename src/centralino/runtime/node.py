@@ -70,6 +70,7 @@ from centralino.records.facts import Fact, RecordingPaused, RecordingResumed, is
 from centralino.runtime.agents import NotifyingBindingStore, Roster
 from centralino.runtime.prompts import PromptGate, flow_prompt_refs
 from centralino.runtime.recording import Recorded, Recordings, quality_fact, summary
+from centralino.runtime.security import InviteAdmission
 from centralino.runtime.services import StoreServices
 from centralino.sip.auth import NonceManager
 from centralino.sip.authenticator import AuthConfig, Authenticator
@@ -174,6 +175,7 @@ class Node:
         # (a supervisor's monitor leg, click-to-dial legs) belong to whoever started them (the CTI).
         self.event_listeners: list[Callable[[CallEvent], None]] = []
         self.registrar: Registrar | None = None
+        self.admission: InviteAdmission | None = None
         self.switch: Switch | None = None
         self.media: LocalMediaEngine | None = None
         self._live = _Live()
@@ -222,6 +224,8 @@ class Node:
         self.switch = Switch(switch_config, resolver=resolver, registrar=self.registrar, clock=self.clock)
         self.switch.handler = self._on_event
         self.switch.agent.confirm_bye = True  # 200 to a BYE once the call's end is committed
+        self.admission = InviteAdmission(self.config, self.roster, auth, nonces, self._phone_hosts)
+        self.switch.agent.admit = self.admission  # 407 for phones, trunks by address, else 403
         await asyncio.to_thread(self.resolver.resolve, MOH)
         low, high = s.rtp_ports
         self.media = LocalMediaEngine(self.switch.on_media_event, self.resolver.prompts, PortRange(low, high),
@@ -240,6 +244,9 @@ class Node:
         log.info("contact center listening", extra={
             "sip": f"{s.bind}:{self.sip_port}", "rtp": f"{low}-{high}", "media_address": self.public_address,
             "digest": "/".join(s.auth_algorithms), "auto_login": s.auto_login_on_register})
+
+    def _phone_hosts(self) -> set[str]:
+        return {b.source.host for b in self.registrar_bindings()}
 
     def registrar_bindings(self) -> list[Binding]:
         if self.registrar is None:
