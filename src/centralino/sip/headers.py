@@ -294,12 +294,6 @@ _FAST_VIA = re.compile(rf"SIP/2\.0/([A-Za-z0-9\-.!%*_+`'~]+) {_FAST_HOSTPORT_TEX
 _FAST_CSEQ = re.compile(r"([0-9]{1,10}) ([A-Za-z0-9\-.!%*_+`'~]+)")
 
 
-def _fast_via_ok(text: str) -> bool:
-    """True when ``Via.parse(text)`` takes the fast path (so it cannot fail)."""
-    m = _FAST_VIA.fullmatch(text)
-    return m is not None and (m.group(3) is None or int(m.group(3)) <= 65535)
-
-
 @dataclass
 class Via:
     """One Via value (RFC 3261 §20.42); ``params`` keeps branch, received, rport ..."""

@@ -32,7 +32,6 @@ from centralino.sip.headers import (
     CSeq,
     Headers,
     Via,
-    _fast_via_ok,
     canonical_name,
     parse_int,
     split_list,
@@ -137,10 +136,21 @@ class Message:
         return vias[0]
 
     def set_vias(self, vias: list[Via]) -> None:
-        """Replace every Via (e.g. after adding received/rport, or popping the top one)."""
-        self.headers.remove("via")
-        for v in vias:
-            self.headers.add("Via", str(v))
+        """Replace every Via (e.g. after adding received/rport, or popping the top one).
+
+        The new values take the place of the first old one, and the typed values of the other
+        headers stay cached: the layer stamps the Via of every request it receives, and
+        re-parsing From, To and CSeq after that would double the cost of each message.
+        """
+        cache = self._valid_cache()
+        headers = self.headers
+        items = headers._items
+        at = next((i for i, item in enumerate(items) if item[1] == "via"), len(items))
+        items[:] = [item for item in items if item[1] != "via"]
+        items[at:at] = [("Via", "via", str(v)) for v in vias]
+        headers._changed()
+        cache["via"] = list(vias)
+        self._cache_version = headers.version
 
     @property
     def call_id(self) -> str:
@@ -474,15 +484,14 @@ def _check_headers(msg: Request | Response, index: dict[str, str], repeated: set
     call_id = index["call-id"]
     if not _CALL_ID.fullmatch(call_id):
         raise SipParseError(f"bad Call-ID {call_id[:40]!r}")
-    # Check now so a bad Via or address is refused here, not deep in a transaction. Values
-    # the fast patterns accept are built on first access; the rest are parsed (and cached) now.
+    # Parsed now so a bad Via or address is refused here, not deep in a transaction. Via, From
+    # and To are read for nearly every message (matching, tags), so they are built and cached
+    # at once rather than matched here and matched again on first access.
     cache = msg._cache
     cseq = cache["cseq"] = CSeq.parse(index["cseq"])
-    if "via" in repeated or "," in index["via"] or not _fast_via_ok(index["via"]):
-        cache["via"] = msg._parse_vias()
-    for key in ("from", "to"):
-        if not _fast_name_addr_ok(index[key]):
-            cache[key] = NameAddr.parse(index[key])
+    cache["via"] = msg._parse_vias()
+    cache["from"] = NameAddr.parse(index["from"])
+    cache["to"] = NameAddr.parse(index["to"])
     contact = index.get("contact")
     if contact is not None and ("contact" in repeated or "," in contact or not _fast_name_addr_ok(contact)):
         cache["contact"] = msg._name_addrs("contact")

@@ -367,7 +367,7 @@ class Transaction:
         self.reliable = destination.reliable
         self.state = State.TERMINATED  # until start()
         self.last_response: Response | None = None
-        self._request_bytes = bytes(request)
+        self._request_bytes: bytes | None = None  # written when first sent (client transactions only)
         self._ack: Request | None = None
         self._trying_factory = trying_factory
         self._ack_factory = ack_factory
@@ -464,7 +464,10 @@ class Transaction:
 
     def _do(self, action: Do, message: Request | Response | None) -> list[Output]:
         if action is Do.SEND_REQUEST:
-            return [Send(self._request_bytes, self.destination, self.request)]
+            data = self._request_bytes
+            if data is None:
+                data = self._request_bytes = bytes(self.request)
+            return [Send(data, self.destination, self.request)]
         if action is Do.SEND_ACK:
             if self._ack is None:
                 if self._ack_factory is None or not isinstance(message, Response):
