@@ -10,6 +10,11 @@ The node runs the demo center without its local trunk; the only trunk is ``carri
 * the carrier (SIPp bound to 127.0.0.2) to the public number: answered without a challenge;
   to the internal echo 600: 403;
 * a stranger from 127.0.0.1 (caller ID +48601000001) to 600 and to the public number: 403.
+
+And the OPTIONS keep-alive: SIPp registers 1001 (the registrar tests' scenario) and exits, so
+nothing answers on its contact; with probes every second and a one-second answer timeout the
+binding is marked unreachable: still bound, left out of ``lookup``, and the target resolver
+refuses to ring 1001 (480), which the dial plan sees as ``Failed`` and moves on.
 """
 
 from __future__ import annotations
@@ -19,15 +24,27 @@ import csv
 from pathlib import Path
 
 import pytest
-from e2e_peers import SCENARIOS, SippRun, demo_center, free_udp_port, need, replace_model, running_node, sipp
+from e2e_peers import (
+    SCENARIOS,
+    SippRun,
+    demo_center,
+    free_udp_port,
+    need,
+    replace_model,
+    running_node,
+    sipp,
+    until,
+)
 
 from centralino.config.model import CenterConfig, Route, RouteKind, Trunk
 from centralino.records.facts import CallArrived
 from centralino.runtime.security import Admission
+from centralino.telephony import TargetUnreachable
 
 pytestmark = pytest.mark.peer
 
 PUBLIC = "+48221234567"
+REGISTER = Path(__file__).resolve().parents[1] / "sip" / "scenarios" / "register_digest.xml"
 
 
 def _center() -> CenterConfig:
@@ -88,5 +105,24 @@ def test_phone_digest_trunk_address_and_strangers(tmp_path: Path, cheap_argon2: 
             admissions = set(node.admission.admitted.values())
         assert sorted(arrived) == sorted([("1001", "600"), ("+4860100" + "1", PUBLIC)]), arrived
         assert admissions == {Admission("phone", "1001", "digest"), Admission("trunk", "carrier", "address")}
+
+    asyncio.run(run())
+
+
+def test_vanished_phone_is_marked_unreachable(tmp_path: Path, cheap_argon2: None) -> None:
+    async def run() -> None:
+        async with running_node(tmp_path / "data", keepalive_interval=1.0, probe_timeout=1.0) as (node, _):
+            assert node.registrar is not None and node.keepalive is not None and node.switch is not None
+            result = await sipp(["-sf", str(REGISTER), "-m", "1", "-au", "1001", "-ap", "demo1001", "-p",
+                                 str(free_udp_port()), f"127.0.0.1:{node.sip_port}"], tmp_path, "register")
+            assert result.passed(1), result.output
+            aor = next(a for a in node.registrar.location.aors() if a.startswith("1001@"))
+            assert len(node.registrar.lookup(aor)) == 1
+            await until(lambda: not node.registrar.lookup(aor), 8, "the silent phone marked unreachable")
+            assert node.keepalive.sent >= 1
+            assert aor in node.registrar.location.aors(), "still bound: only left out of lookup"
+            with pytest.raises(TargetUnreachable) as refused:
+                node.switch.resolver.resolve("1001")
+            assert refused.value.code == 480
 
     asyncio.run(run())

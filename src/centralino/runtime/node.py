@@ -68,6 +68,7 @@ from centralino.media.resolver import PromptResolver
 from centralino.media.session import PortRange
 from centralino.records.facts import Fact, RecordingPaused, RecordingResumed, is_record_fact
 from centralino.runtime.agents import NotifyingBindingStore, Roster
+from centralino.runtime.keepalive import KeepAlive
 from centralino.runtime.prompts import PromptGate, flow_prompt_refs
 from centralino.runtime.recording import Recorded, Recordings, quality_fact, summary
 from centralino.runtime.security import InviteAdmission
@@ -75,7 +76,7 @@ from centralino.runtime.services import StoreServices
 from centralino.sip.auth import NonceManager
 from centralino.sip.authenticator import AuthConfig, Authenticator
 from centralino.sip.location import Binding
-from centralino.sip.registrar import Registrar
+from centralino.sip.registrar import Registrar, RegistrarConfig
 from centralino.store.call_record_store import CallRecordStore
 from centralino.store.db import Database
 from centralino.store.models import Customer, Tenant
@@ -110,6 +111,8 @@ class NodeSettings:
     # database must not leave phones retransmitting until Timer F, 32 s); then it is answered.
     bye_timeout: float = 8.0
     sweep_every: float = 3600.0  # seconds between retention sweeps of recordings (and one at start)
+    keepalive_interval: float | None = 30.0  # OPTIONS to each registered phone (None: no probes)
+    probe_timeout: float = 5.0  # a phone silent this long after a probe is not rung until it answers
 
 
 def _default_route_address() -> str:
@@ -176,6 +179,7 @@ class Node:
         self.event_listeners: list[Callable[[CallEvent], None]] = []
         self.registrar: Registrar | None = None
         self.admission: InviteAdmission | None = None
+        self.keepalive: KeepAlive | None = None
         self.switch: Switch | None = None
         self.media: LocalMediaEngine | None = None
         self._live = _Live()
@@ -217,7 +221,8 @@ class Node:
         nonces = NonceManager(_nonce_secret(self.data_dir), self.clock)
         auth = Authenticator(SqlCredentialSource(self.db), nonces, AuthConfig(algorithms=s.auth_algorithms))
         store = NotifyingBindingStore(SqlBindingStore(self.db), self._registered, self._unregistered)
-        self.registrar = Registrar.from_store(store, self.clock.now(), authenticator=auth)
+        self.registrar = Registrar.from_store(store, self.clock.now(), authenticator=auth,
+                                              config=RegistrarConfig(keepalive_interval=s.keepalive_interval))
         contacts = {a.extension: a.contact for t in self.config.tenants for a in t.agents if a.contact}
         resolver = TargetResolver(locate=self.registrar.lookup, domains=self.roster.realms, contacts=contacts)
         switch_config = SwitchConfig(bind=s.bind, port=s.sip_port, tcp=s.tcp, moh=MOH)
@@ -233,6 +238,8 @@ class Node:
         self._worker = self._loop.create_task(self._perform_batches(), name="node-outputs")
         await self.media.start()
         await self.switch.start(self.media)
+        self.keepalive = KeepAlive(self.registrar, self.switch_command, self.clock, s.probe_timeout)
+        self.keepalive.start(self._loop)
         self.registrar.flush()  # bindings that expired while we were down
         if s.auto_login_on_register:
             for binding in self.registrar_bindings():
@@ -266,6 +273,8 @@ class Node:
             log.warning("stopping with calls still up", extra={"legs": list(self.plan.live_legs())})
         for handle, _ in self._live.voicemail.values():
             handle.cancel()
+        if self.keepalive is not None:
+            self.keepalive.stop()
         if self._sweep is not None:
             self._sweep.cancel()
         await self._flush()

@@ -50,7 +50,7 @@ from centralino.sip.transaction import Address, Deliver, Terminated, TimedOut, T
 from centralino.sip.transaction_layer import LayerOutput
 from centralino.sip.ua import ALLOWED_METHODS, Leg, UaConfig, UserAgent, uri_address
 
-__all__ = ["Admit", "ConfirmBye", "Progress", "SwitchAgent", "with_direction"]
+__all__ = ["Admit", "ConfirmBye", "Probe", "Progress", "SwitchAgent", "with_direction"]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,18 @@ class ConfirmBye(Command):
     """Send the 200 to the peer's BYE on ``leg`` (kept back while ``SwitchAgent.confirm_bye``)."""
 
     kind: ClassVar[str] = "confirm-bye"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Probe(Command):
+    """Send an out-of-dialog request (a keep-alive OPTIONS) as built by ``build(branch, tag, local)``
+    to ``destination``; ``done(True)`` on any final response, ``done(False)`` on timeout or
+    transport failure. ``leg`` is unused ("")."""
+
+    build: Callable[[str, str, Address], Request]
+    destination: Address
+    done: Callable[[bool], None]
+    kind: ClassVar[str] = "probe"
 
 
 # (INVITE, source address, now) -> the refusal or challenge to send, or None to offer the call.
@@ -119,6 +131,7 @@ class SwitchAgent(UserAgent):
         self.admit: Admit | None = None
         self.confirm_bye = False
         self._byes: dict[str, tuple[Request, TxKey]] = {}  # leg -> the BYE whose 200 waits
+        self._probes: dict[TxKey, Callable[[bool], None]] = {}
 
     # ---- commands ------------------------------------------------------------------------------
 
@@ -137,6 +150,12 @@ class SwitchAgent(UserAgent):
             response = leg.invite.make_response(command.code, to_tag=leg.local_tag)
             response.headers.add("Contact", self._contact(leg.reply_to.transport))
             return self._layer.send_response(response, now, leg.tx)
+        if isinstance(command, Probe):
+            request = command.build(self._layer.new_branch(), self._layer.new_tag(), self.local)
+            key, out = self._layer.send_request(request, command.destination, now)
+            if key is not None:
+                self._probes[key] = command.done
+            return out
         if isinstance(command, ConfirmBye):
             pending = self._byes.pop(command.leg, None)
             return self._respond(pending[0], pending[1], 200, now) if pending is not None else []
@@ -200,6 +219,8 @@ class SwitchAgent(UserAgent):
     # ---- layer outputs -------------------------------------------------------------------------
 
     def on_output(self, output: LayerOutput, now: float) -> list[LayerOutput]:
+        if self._probes and self._probe_outcome(output):
+            return []
         if (isinstance(output, Deliver) and isinstance(output.message, Request) and self.registrar is not None
                 and output.message.method == "REGISTER" and output.source and output.transaction):
             # Registrations are the registrar's (epoch times: bindings outlive restarts).
@@ -219,6 +240,19 @@ class SwitchAgent(UserAgent):
             log.info("leg %s: %s got no answer (%s)", leg_id, purpose, type(output).__name__)
             return []
         return super().on_output(output, now)
+
+    def _probe_outcome(self, output: LayerOutput) -> bool:
+        """A probe's answer (any final status: the phone is there) or failure; True if it was one."""
+        if isinstance(output, Deliver) and isinstance(output.message, Response) and output.transaction:
+            if output.transaction not in self._probes:
+                return False
+            if output.message.status >= 200:
+                self._probes.pop(output.transaction)(True)
+            return True
+        if isinstance(output, (TimedOut, TransportFailed)) and output.transaction in self._probes:
+            self._probes.pop(output.transaction)(False)
+            return True
+        return False
 
     def _on_pending_response(self, key: TxKey, pending: tuple[str, str, Request], response: Response,
                              now: float) -> list[LayerOutput]:
