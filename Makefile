@@ -8,7 +8,7 @@ DEB_TEST_PACKAGES := sip-tester baresip espeak-ng chromium sox
 APT_GET := $(shell command -v apt-get 2>/dev/null)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test venv install install-test system-deps lint clean bench
+.PHONY: run test venv install install-test system-deps lint clean bench screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,8 @@ bench: install-test
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .hypothesis build src/*.egg-info
+
+# Refresh docs/screenshots/ from the live browser test (real SIP calls) and the admin page test.
+screenshots: install-test
+	CENTRALINO_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q \
+	  tests/e2e/test_e2e_desktop.py tests/web/test_web_browser.py
