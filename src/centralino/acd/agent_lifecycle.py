@@ -9,6 +9,8 @@ pool leaves, ``leave_when_empty`` queues send their callers to the fallback.
 
 from __future__ import annotations
 
+from array import array
+
 from centralino.acd import events as ev
 from centralino.acd.agent_states import (
     TRANSITIONS,
@@ -105,7 +107,7 @@ class AgentLifecycle(EngineState):
             q = self._queues.get(name)
             if q is not None:
                 q.members.pop(a.id, None)
-        a.pools, a.pool_bias = [], []
+        a.pools, a.pool_bias = [], array("d")
         if offer is not None and not offer.agents:
             c = offer.contact
             c.offer, c.state = None, ContactState.scheduled

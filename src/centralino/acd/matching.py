@@ -109,7 +109,7 @@ class Matching(EngineState):
         q = c.queue
         if c.state is not WAITING:
             c.state = WAITING
-            q.waiting.add((c.key, c.seq))
+            q.line_add(c)
         c.gen += 1
         pool = self._pool(q, c.requirements)
         heap = pool.agents

@@ -24,7 +24,7 @@ class Offering(EngineState):
                reason: str) -> None:
         q = c.queue
         if c.state is WAITING:
-            q.waiting.remove((c.key, c.seq))
+            q.line_remove(c)
         c.gen += 1
         callback = c.callback is not None
         timeout = self.settings.callback_timeout if callback else q.spec.ring_timeout

@@ -14,10 +14,10 @@ Heaps use lazy deletion: an entry carries the version (agent) or generation
 from __future__ import annotations
 
 import heapq
+from array import array
+from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from enum import StrEnum
-
-from sortedcontainers import SortedList
 
 from centralino.acd.agent_states import AgentState
 from centralino.acd.estimate import AbandonHazard, ErrorStats, HandleTime, MovingAverageEstimate
@@ -51,7 +51,7 @@ class AgentRuntime:
     since: float = 0.0
     version: int = 0  # bumped whenever the agent leaves "available": invalidates heap entries
     pools: list[Pool] = field(default_factory=list)
-    pool_bias: list[float] = field(default_factory=list)  # per pool: its queue's penalty x penalty_weight
+    pool_bias: array[float] = field(default_factory=lambda: array("d"))  # per pool: penalty x weight
     offer: OfferRuntime | None = None
     contact: ContactRuntime | None = None  # the connected contact
     connected_at: float = 0.0
@@ -131,7 +131,9 @@ class QueueRuntime:
     handle: HandleTime
     pools: dict[object, Pool] = field(default_factory=dict)
     members: dict[str, AgentRuntime] = field(default_factory=dict)
-    waiting: SortedList = field(default_factory=SortedList)  # (key, seq) of contacts waiting here
+    # (key, seq) of the contacts waiting here, sorted: a plain list with C bisection beats a
+    # SortedList for the line lengths of real queues (the memmove of a 10,000-caller line is ~1 µs).
+    waiting: list[tuple[float, int]] = field(default_factory=list)
     rr_last: dict[str, float] = field(default_factory=dict)
     baseline: MovingAverageEstimate = field(default_factory=MovingAverageEstimate)
     patience: AbandonHazard = field(default_factory=AbandonHazard)
@@ -151,4 +153,14 @@ class QueueRuntime:
         self.name = self.spec.name
 
     def position(self, contact: ContactRuntime) -> int:
-        return self.waiting.bisect_left((contact.key, contact.seq)) + 1
+        return bisect_left(self.waiting, (contact.key, contact.seq)) + 1
+
+    def line_add(self, contact: ContactRuntime) -> None:
+        insort(self.waiting, (contact.key, contact.seq))
+
+    def line_remove(self, contact: ContactRuntime) -> None:
+        line, place = self.waiting, (contact.key, contact.seq)
+        i = bisect_left(line, place)
+        if i == len(line) or line[i] != place:
+            raise ValueError(f"contact {contact.id} is not in the line of queue {self.name}")
+        del line[i]

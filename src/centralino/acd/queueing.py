@@ -56,7 +56,7 @@ class Queueing(EngineState):
         q.short_abandoned += waited <= q.spec.short_abandon
         self._withdraw(c, now, f"{c.id} hung up")
         if c.state is WAITING:
-            q.waiting.remove((c.key, c.seq))
+            q.line_remove(c)
         c.state = ContactState.done
         c.gen += 1
         del self._contacts[c.id]
@@ -114,7 +114,7 @@ class Queueing(EngineState):
         q = c.queue
         self._withdraw(c, now, f"{c.id} left the queue: {reason}")
         if c.state is WAITING:
-            q.waiting.remove((c.key, c.seq))
+            q.line_remove(c)
         c.gen += 1
         if target.kind is TargetKind.queue and not self._usable(target, c):
             why = "was already visited" if target.name in self._queues else "does not exist"
