@@ -47,7 +47,7 @@ from centralino.acd import (
     WrapUpEnded,
 )
 
-DIGEST = "f8f56b2f65ee1e44f960925d7f360a6cb270cade4c6adf0aca855b35ec9bb248"
+DIGEST = "f6650ce4393ca240d433febffe44cf7408c7653191984014a6006aed2c7f2c44"
 ROUTING_DIGEST = "4937e8bab80d6412c1983a2243f75b4867f6c5102147a2c365e716f3dc038153"
 STEPS = 5_000
 SKILLS = ("billing", "tech", "sales", "vip")
