@@ -9,6 +9,9 @@ Real-world codes are checked against libraries, not hand lists: phone numbers wi
 countries (ISO 3166) and languages (ISO 639-1) with ``pycountry``, password hashes with
 ``argon2``. Agents' SIP digest HA1s (``sip_ha1``) are checked for length and case, and
 against the tenant's realm: an HA1 made for another realm cannot authenticate anybody.
+Trunks (``trunks:``) are checked here rather than in the model, so each problem points at its
+own line: unique names, sources that ``ipaddress`` parses, credentials in pairs (a username
+with a password or its HA1s, never both), and sources or credentials at all.
 
 IVR flows are validated by the IVR package's loader (``centralino.config.flows`` runs it with
 the file's positions); here its problems join the others, and what the flows name (queues,
@@ -18,6 +21,7 @@ skills, business-hours sets, transfer targets) is checked against the tenant.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -31,7 +35,7 @@ import holidays
 import pycountry
 
 from centralino.config.flows import load_tenant_flows, transfer_target_problem
-from centralino.config.model import HA1_HEX_DIGITS, NAME_PATTERN, is_ha1
+from centralino.config.model import HA1_HEX_DIGITS, NAME_PATTERN, TRUNK_REALM, is_ha1
 from centralino.config.numbers import classify_number
 from centralino.config.source import DocPath, Positions, format_path
 from centralino.core.errors import Problem
@@ -138,6 +142,7 @@ class _Checker:
             if _text(admin, "role") not in (None, "admin"):
                 self.report((*path, "role"), "installation admins must have role 'admin'",
                             "put supervisors and agents under their tenant's 'users:'")
+        self.trunks(data)
         tenant_names: dict[str, DocPath] = {}
         for index, tenant in _items(data, "tenants"):
             name = _text(tenant, "name")
@@ -166,6 +171,69 @@ class _Checker:
             except argon2.exceptions.InvalidHashError:
                 self.report((*path, "password_hash"), "password_hash is not an argon2 hash",
                             "it starts with '$argon2id$'; make one with 'centralino user hash-password'")
+
+    def trunks(self, data: dict[str, Any]) -> None:
+        names: dict[str, DocPath] = {}
+        for index, trunk in _items(data, "trunks"):
+            path: DocPath = ("trunks", index)
+            name = _text(trunk, "name")
+            if name:
+                self.unique(names, name, (*path, "name"), "trunk name")
+            label = f"trunk '{name}'" if name else f"trunk {index + 1}"
+            sources = trunk.get("sources")
+            for number, text in enumerate(sources if isinstance(sources, list) else []):
+                if isinstance(text, str):
+                    self.network(text, (*path, "sources", number))
+            username, password = _text(trunk, "username"), trunk.get("password")
+            ha1 = trunk.get("password_ha1")
+            if password is not None and ha1 is not None:
+                self.report((*path, "password_ha1"), f"{label} has both 'password' and 'password_ha1'",
+                            "keep only one: apply makes the hashes from the password")
+            if username is None and (password is not None or ha1 is not None):
+                self.report(path, f"{label} has a password but no 'username': digest needs username and "
+                            "password", "add 'username:' (what the carrier answers the 407 with)")
+            elif username is not None and password is None and ha1 is None:
+                self.report(path, f"{label} has a username but no password: digest needs username and "
+                            "password", "add 'password:' (hashed on apply) or 'password_ha1:' (its HA1s)")
+            elif username is None and not sources:
+                self.report(path, f"{label} has neither 'sources' nor credentials: nothing can reach it",
+                            "add 'sources:' (the carrier's networks) or 'username:' and 'password:'")
+            if isinstance(ha1, dict):
+                self.ha1(ha1, (*path, "password_ha1"), label, "password")
+                realm = _text(ha1, "realm")
+                if realm is not None and realm != TRUNK_REALM:
+                    self.report((*path, "password_ha1", "realm"), f"the HA1s of {label} were made for realm "
+                                f"'{realm}', but trunks answer in realm '{TRUNK_REALM}': it cannot log in",
+                                f"give 'password:' again, or HA1s of username:{TRUNK_REALM}:password")
+
+    def network(self, text: str, path: DocPath) -> None:
+        """A source that ``ipaddress`` reads; a network written with host bits, or everything, warned."""
+        try:
+            network = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            self.report(path, f"'{text}' is not an IP address or network",
+                        "write an address (203.0.113.7, 2001:db8::1) or a network (203.0.113.0/24)")
+            return
+        if network.prefixlen == 0:
+            self.report(path, f"'{text}' admits every address as this trunk", "name the carrier's networks",
+                        Severity.warning)
+        elif "/" in text and ipaddress.ip_interface(text).ip != network.network_address:
+            self.report(path, f"'{text}' has host bits set: it means {network.with_prefixlen}",
+                        f"write '{network.with_prefixlen}' (or the address alone)", Severity.warning)
+
+    def ha1(self, ha1: dict[str, Any], path: DocPath, who: str, plain: str) -> None:
+        """HA1s (agents' ``sip_ha1``, trunks' ``password_ha1``) of the right length and case."""
+        if not any(ha1.get(name) is not None for name in HA1_HEX_DIGITS):
+            self.report(path, f"'{path[-1]}' of {who} has neither 'md5' nor 'sha256'",
+                        f"add the HA1s as 'config export' writes them, or give '{plain}:' instead")
+        for name, digits in HA1_HEX_DIGITS.items():
+            value = _text(ha1, name)
+            if value is None or is_ha1(name, value):
+                continue
+            hint = ("write the hex digits in lowercase" if is_ha1(name, value.lower()) else
+                    f"it has {len(value)} characters; export it again, or give '{plain}:' instead")
+            self.report((*path, name), f"'{name}' must be an HA1 of {digits} lowercase hexadecimal digits",
+                        hint)
 
     def number(self, text: str, path: DocPath) -> None:
         info = classify_number(text)
@@ -419,17 +487,7 @@ class _Tenant:
 
     def sip_ha1(self, ha1: dict[str, Any], path: DocPath, extension: str) -> None:
         """HA1s of the right length and case, made for the realm this tenant's phones will use."""
-        if not any(ha1.get(name) is not None for name in HA1_HEX_DIGITS):
-            self.c.report(path, f"'sip_ha1' of agent {extension} has neither 'md5' nor 'sha256'",
-                          "add the HA1s as 'config export' writes them, or give 'sip_password:' instead")
-        for name, digits in HA1_HEX_DIGITS.items():
-            value = _text(ha1, name)
-            if value is None or is_ha1(name, value):
-                continue
-            hint = ("write the hex digits in lowercase" if is_ha1(name, value.lower()) else
-                    f"it has {len(value)} characters; export it again, or give 'sip_password:' instead")
-            self.c.report((*path, name), f"'{name}' must be an HA1 of {digits} lowercase hexadecimal digits",
-                          hint)
+        self.c.ha1(ha1, path, f"agent {extension}", "sip_password")
         realm = _text(ha1, "realm")
         if realm is not None and self.realm is not None and realm != self.realm:
             self.c.report((*path, "realm"), f"the HA1s of agent {extension} were made for realm '{realm}', "

@@ -14,7 +14,9 @@ The policy, in order:
    the INVITE carries the right credentials; a wrong password gets a fresh 407, repeated
    failures from one address 403. A phone may call any number.
 3. **Trunk by digest**, when any trunk has credentials: 407 in realm ``centralino``, then
-   the number rule of 1.
+   the number rule of 1. The answer is checked against the trunk's HA1s, never a password:
+   ``store.mapping.trunk_ha1`` gives the same hashes ``config apply`` stores (computed from a
+   ``password:``, or the file's ``password_ha1:`` as written).
 4. Anything else: 403. Nothing is offered to the dial plan before it is admitted.
 
 How a call was admitted is kept for the node by Call-ID (``admitted``, bounded), e.g. for
@@ -28,13 +30,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from centralino.config.model import CenterConfig
+from centralino.config.model import TRUNK_REALM, CenterConfig
 from centralino.runtime.agents import Roster
 from centralino.sip.auth import NonceManager
 from centralino.sip.authenticator import (
     Accepted,
     Authenticator,
     Challenged,
+    Ha1s,
     Rejected,
     Trunk,
     TrunkAdmission,
@@ -42,6 +45,7 @@ from centralino.sip.authenticator import (
 )
 from centralino.sip.message import Request, Response
 from centralino.sip.transaction import Address
+from centralino.store.mapping import trunk_ha1
 
 __all__ = ["Admission", "InviteAdmission", "trunks_of"]
 
@@ -60,8 +64,13 @@ class Admission:
 
 
 def trunks_of(config: CenterConfig) -> tuple[list[Trunk], set[str]]:
-    """The configured trunks as the SIP layer's ``Trunk``s, and the names allowed internal numbers."""
-    trunks = [Trunk.make(t.name, t.sources, username=t.username, password=t.password) for t in config.trunks]
+    """The configured trunks as the SIP layer's ``Trunk``s (with HA1s), and those allowed internal numbers."""
+    trunks = []
+    for t in config.trunks:
+        digest = trunk_ha1(t)
+        ha1s = (Ha1s(t.username, digest.realm, digest.md5, digest.sha256, t.name)
+                if digest is not None and t.username is not None else None)
+        trunks.append(Trunk(t.name, Trunk.make(t.name, t.sources).networks, t.username, ha1s))
     return trunks, {t.name for t in config.trunks if t.internal}
 
 
@@ -73,7 +82,7 @@ class InviteAdmission:
         self.roster = roster
         self.auth = auth
         trunks, self.internal_trunks = trunks_of(config)
-        self.trunks = TrunkAdmission(trunks, nonces)
+        self.trunks = TrunkAdmission(trunks, nonces, realm=TRUNK_REALM)
         self.digest_trunks = any(t.username is not None for t in trunks)
         self.public = {n.number for t in config.tenants for n in t.numbers if n.number.startswith("+")}
         self.phone_hosts = phone_hosts or set

@@ -17,6 +17,11 @@ unset, the tenant name); ``sip_ha1`` (what export writes) is stored as given, wi
 its realm. A file without a secret for a user or an agent leaves the stored one as
 it is. Tenants' IVR flows are stored as plain data in the tenant's ``settings``.
 
+Trunks are installation-wide, like the admins: the file's ``trunks:`` is the whole list, each
+trunk one ``settings`` row keyed ``trunks.<name>`` (see ``mapping``), and stored trunks the
+file no longer names are deleted. A trunk's plain ``password`` is stored only as HA1s (MD5 and
+SHA-256 of ``username:centralino:password``), its ``password_ha1`` as given.
+
 A ``ConfigRevision`` row (hash of the file, source, summary) is added only when
 something changed. All writes happen in one session transaction: if anything
 fails, even a database constraint at the last statement, nothing is written.
@@ -40,17 +45,19 @@ from centralino.store import models as m
 from centralino.store.db import Database
 from centralino.store.mapping import (
     INSTALLATION_NAME,
+    TRUNK_PREFIX,
     agent_secret_values,
     duplicate_keys,
     number_values,
     queue_values,
     tenant_values,
+    trunk_values,
 )
 from centralino.store.passwords import hash_password, verify_password
 
 __all__ = ["KINDS", "ApplySummary", "apply_config", "latest_revision"]
 
-KINDS = ("settings", "tenants", "users", "skills", "queues", "agents", "numbers")
+KINDS = ("settings", "trunks", "tenants", "users", "skills", "queues", "agents", "numbers")
 
 
 @dataclass(frozen=True)
@@ -210,6 +217,7 @@ class _Apply:
 
     def run(self, config: cfg.CenterConfig) -> None:
         self._setting(INSTALLATION_NAME, config.installation.name)
+        self._trunks(config.trunks)
         every_user = [u for u in config.installation.admins] + [u for t in config.tenants for u in t.users]
         names = [u.username for u in every_user]
         existing: Iterable[m.User] = (
@@ -248,6 +256,25 @@ class _Apply:
             self.rec.record("created", "settings", key)
         elif _assign(row, {"value": value}):
             self.rec.record("updated", "settings", key, ["value"])
+
+    def _trunks(self, trunks: list[cfg.Trunk]) -> None:
+        """Each trunk one ``settings`` row by name; rows of trunks the file no longer names go."""
+        query = select(m.Setting).where(m.Setting.key.startswith(TRUNK_PREFIX, autoescape=True))
+        stored = {row.key.removeprefix(TRUNK_PREFIX): row for row in self.session.scalars(query)}
+        for trunk in trunks:
+            value = trunk_values(trunk)
+            row = stored.pop(trunk.name, None)
+            if row is None:
+                self.session.add(m.Setting(key=TRUNK_PREFIX + trunk.name, value=value))
+                self.rec.record("created", "trunks", trunk.name)
+                continue
+            old = row.value if isinstance(row.value, dict) else {}
+            changed = [key for key, wanted in value.items() if old.get(key) != wanted]
+            if _assign(row, {"value": value}):
+                self.rec.record("updated", "trunks", trunk.name, changed or ["value"])
+        for name, row in sorted(stored.items()):
+            self.session.delete(row)
+            self.rec.record("deleted", "trunks", name)
 
     def _user(self, tenant_id: str | None, tenant_label: str, user: cfg.User) -> m.User:
         row = self.users.get(user.username)

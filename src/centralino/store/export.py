@@ -8,6 +8,8 @@ with ``config.load`` (no errors) into a fresh installation that works the same:
   argon2 hash), agents with ``sip_ha1`` (realm and the stored HA1 digests);
   neither needs the plain password, and both are stored as given on apply.
 - **IVR flows** come back from the tenant's ``settings`` as the file gave them.
+- **Trunks** come back from their ``settings`` rows, with ``password_ha1`` (the stored HA1s,
+  realm ``centralino``) instead of a password.
 - **Order and defaults spelled out.** Entities come back sorted by their natural
   key, every field explicit, and each number with its resolved time zone.
 """
@@ -22,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from centralino.config import model as cfg
 from centralino.store import models as m
 from centralino.store.db import Database
-from centralino.store.mapping import INSTALLATION_NAME, agent_ha1
+from centralino.store.mapping import INSTALLATION_NAME, TRUNK_PREFIX, agent_ha1, trunk_from_value
 
 __all__ = ["export_config"]
 
@@ -30,7 +32,8 @@ __all__ = ["export_config"]
 def export_config(db: Database, *, all_users: bool = False) -> cfg.CenterConfig:
     """The configuration stored in ``db``; ``all_users`` adds users created outside the file.
 
-    Exported users carry ``password_hash``, agents ``sip_ha1`` (see the module docstring).
+    Exported users carry ``password_hash``, agents ``sip_ha1``, trunks ``password_ha1`` (see the
+    module docstring).
     Applying this export with ``all_users=True`` would make those users config-managed.
     """
     with db.session() as session:
@@ -39,8 +42,15 @@ def export_config(db: Database, *, all_users: bool = False) -> cfg.CenterConfig:
         tenants = [
             _tenant(session, t, all_users) for t in session.scalars(select(m.Tenant).order_by(m.Tenant.name))
         ]
+        trunk_rows = session.scalars(
+            select(m.Setting).where(m.Setting.key.startswith(TRUNK_PREFIX, autoescape=True))
+        )
+        trunks = sorted(
+            (trunk_from_value(row.key.removeprefix(TRUNK_PREFIX), row.value) for row in trunk_rows),
+            key=lambda t: t.name,
+        )
     installation = cfg.Installation(admins=admins, **({"name": name.value} if name and name.value else {}))
-    return cfg.CenterConfig(installation=installation, tenants=tenants)
+    return cfg.CenterConfig(installation=installation, trunks=trunks, tenants=tenants)
 
 
 def _users(session: Session, tenant_id: str | None, all_users: bool) -> list[m.User]:

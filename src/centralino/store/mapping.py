@@ -7,10 +7,16 @@ An agent's SIP secret is stored as digest HA1s with their realm (``sip_realm``,
 ``sip_ha1_md5``, ``sip_ha1_sha256``): from a plain ``sip_password`` they are computed for the
 tenant's realm, from ``sip_ha1`` (what export writes) they are stored as given, so an exported
 file applied to a fresh database gives phones that register with their old passwords.
+
+Trunks are installation-wide and few, and always read whole, so each is one row of the
+``settings`` table (key ``trunks.<name>``, the name being the natural key) with a JSON value:
+sources as written, username, internal, and the digest secret as HA1s only (``password_ha1``,
+realm ``centralino``), computed from a plain ``password`` the same way as for agents.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,6 +29,7 @@ __all__ = [
     "INSTALLATION_NAME",
     "QUEUE_COLUMNS",
     "TENANT_SETTINGS",
+    "TRUNK_PREFIX",
     "agent_ha1",
     "agent_secret_values",
     "duplicate_keys",
@@ -30,6 +37,9 @@ __all__ = [
     "queue_values",
     "sip_realm",
     "tenant_values",
+    "trunk_from_value",
+    "trunk_ha1",
+    "trunk_values",
 ]
 
 QUEUE_COLUMNS = frozenset(
@@ -40,6 +50,8 @@ TENANT_SETTINGS = ("business_hours", "flows", "recording", "recording_retention_
 """Tenant fields kept in ``Tenant.settings`` (JSON) rather than columns; ``flows`` are the IVR
 flows as plain data, exactly as the file gives them (the IVR loader validates them on load)."""
 INSTALLATION_NAME = "installation.name"
+TRUNK_PREFIX = "trunks."
+"""Key prefix of the trunks' rows in ``settings``: ``trunks.carrier`` holds trunk ``carrier``."""
 
 
 def sip_realm(tenant: cfg.Tenant) -> str:
@@ -67,14 +79,9 @@ def agent_secret_values(tenant: cfg.Tenant, agent: cfg.Agent) -> dict[str, Any]:
     ha1 = agent.sip_ha1
     if ha1 is None:
         return {}
-    for algorithm, digits in cfg.HA1_HEX_DIGITS.items():
-        value = getattr(ha1, algorithm)
-        if value is not None and not cfg.is_ha1(algorithm, value):
-            raise ConfigError([Problem(f"agent {where}: sip_ha1.{algorithm} is not {digits} lowercase hex "
-                                       "digits", hint="export it again, or give sip_password instead")])
-    if ha1.md5 is None and ha1.sha256 is None:
-        raise ConfigError([Problem(f"agent {where}: sip_ha1 has neither md5 nor sha256",
-                                   hint="add the HA1s, or give sip_password instead")])
+    problems = _ha1_problems(ha1, f"agent {where}", "sip_ha1", "sip_password")
+    if problems:
+        raise ConfigError(problems)
     return {"sip_realm": ha1.realm, "sip_ha1_md5": ha1.md5, "sip_ha1_sha256": ha1.sha256}
 
 
@@ -83,6 +90,79 @@ def agent_ha1(realm: str | None, md5: str | None, sha256: str | None) -> cfg.Sip
     if realm is None or (md5 is None and sha256 is None):
         return None
     return cfg.SipHa1(realm=realm, md5=md5, sha256=sha256)
+
+
+def _ha1_problems(ha1: cfg.SipHa1, where: str, field: str, plain: str) -> list[Problem]:
+    problems = [
+        Problem(f"{where}: {field}.{algorithm} is not {digits} lowercase hex digits",
+                hint=f"export it again, or give {plain} instead")
+        for algorithm, digits in cfg.HA1_HEX_DIGITS.items()
+        if getattr(ha1, algorithm) is not None and not cfg.is_ha1(algorithm, getattr(ha1, algorithm))
+    ]
+    if ha1.md5 is None and ha1.sha256 is None:
+        problems.append(Problem(f"{where}: {field} has neither md5 nor sha256",
+                                hint=f"add the HA1s, or give {plain} instead"))
+    return problems
+
+
+def trunk_ha1(trunk: cfg.Trunk) -> cfg.SipHa1 | None:
+    """The HA1s a trunk's digest answers are checked against (None: admitted by address only).
+
+    From a plain ``password``: H(username:centralino:password) in MD5 and SHA-256, the same
+    computation for the stored row and for the running node, so both hold the same hashes.
+    """
+    if trunk.password is None or trunk.username is None:
+        return trunk.password_ha1
+    realm = cfg.TRUNK_REALM
+    return cfg.SipHa1(realm=realm, md5=digest_ha1(trunk.username, realm, trunk.password, "MD5"),
+                      sha256=digest_ha1(trunk.username, realm, trunk.password, "SHA-256"))
+
+
+def trunk_values(trunk: cfg.Trunk) -> dict[str, Any]:
+    """The JSON value of a trunk's ``settings`` row: no plain password, only its HA1s.
+
+    ``ConfigError`` for what the loader's rules would have refused (a config built in code):
+    a network ``ipaddress`` cannot read, credentials not in pairs, password and HA1s together,
+    malformed HA1s, or a trunk nothing can reach.
+    """
+    where = f"trunk {trunk.name}"
+    problems = []
+    for text in trunk.sources:
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            problems.append(Problem(f"{where}: {text!r} is not an IP address or network",
+                                    hint="write 203.0.113.7 or 203.0.113.0/24"))
+    if trunk.password is not None and trunk.password_ha1 is not None:
+        problems.append(Problem(f"{where} has both password and password_ha1", hint="keep only one of them"))
+    if (trunk.username is None) != (trunk.password is None and trunk.password_ha1 is None):
+        problems.append(Problem(f"{where}: digest needs username and password (or password_ha1)",
+                                hint="give both, or neither"))
+    if not trunk.sources and trunk.username is None:
+        problems.append(Problem(f"{where} has neither sources nor credentials", hint="add sources"))
+    if trunk.password_ha1 is not None:
+        problems += _ha1_problems(trunk.password_ha1, where, "password_ha1", "password")
+    if problems:
+        raise ConfigError(problems)
+    ha1 = trunk_ha1(trunk)
+    return {
+        "sources": list(trunk.sources),
+        "username": trunk.username,
+        "password_ha1": None if ha1 is None else ha1.model_dump(mode="json"),
+        "internal": trunk.internal,
+    }
+
+
+def trunk_from_value(name: str, value: dict[str, Any]) -> cfg.Trunk:
+    """The trunk ``config export`` writes for a stored row (the inverse of ``trunk_values``)."""
+    ha1 = value.get("password_ha1")
+    return cfg.Trunk(
+        name=name,
+        sources=list(value.get("sources") or []),
+        username=value.get("username"),
+        password_ha1=None if ha1 is None else cfg.SipHa1.model_validate(ha1),
+        internal=bool(value.get("internal", False)),
+    )
 
 
 def tenant_values(tenant: cfg.Tenant) -> dict[str, Any]:
@@ -157,6 +237,7 @@ def duplicate_keys(config: cfg.CenterConfig) -> list[Problem]:
         "number",
     )
     unique([(f"tenants[{t}].name", tenant.name) for t, tenant in enumerate(config.tenants)], "tenant")
+    unique([(f"trunks[{i}].name", trunk.name) for i, trunk in enumerate(config.trunks)], "trunk")
     for t, tenant in enumerate(config.tenants):
         unique([(f"tenants[{t}].skills[{i}].name", s.name) for i, s in enumerate(tenant.skills)], "skill")
         unique([(f"tenants[{t}].queues[{i}].name", q.name) for i, q in enumerate(tenant.queues)], "queue")
