@@ -5,7 +5,7 @@ desktops' inputs and returns ``centralino.calls`` commands and ``effects``; the 
 one timer at ``next_deadline()`` and calls ``handle_timer(now)`` (docs/dialplan.md).
 """
 
-from centralino.dialplan.calls import AgentLeg, CallState, DeskServices, TenantDesk
+from centralino.dialplan.calls import AgentLeg, CallState, DeskServices, Handover, TargetLeg, TenantDesk
 from centralino.dialplan.contacts import Output
 from centralino.dialplan.effects import (
     AgentStateRecorded,
@@ -16,9 +16,11 @@ from centralino.dialplan.effects import (
     CallConnected,
     CallFinished,
     CallRejected,
+    CallTransferred,
     Effect,
     IvrTraced,
     LockVerification,
+    MixConference,
     OfferEnded,
     OfferRinging,
     QueueEntered,
@@ -36,15 +38,25 @@ from centralino.dialplan.inputs import (
     AgentWrapUpDone,
     AnnouncementSet,
     AnnouncementWithdrawn,
+    CallInput,
+    ConferenceRequested,
+    HandoverKind,
     PlanInput,
+    TransferCancelled,
+    TransferCompleted,
+    TransferMode,
+    TransferRequested,
     WebCallbackRequested,
 )
 from centralino.dialplan.plan import AGENT_RING_TIMEOUT, DialPlan
 from centralino.dialplan.specs import NumberRoute, agent_spec, announcement_prompts, queue_spec, route_table
+from centralino.dialplan.transfers import TRANSFER_RING_TIMEOUT
 
 __all__ = [
-    "AGENT_RING_TIMEOUT", "AgentBreak", "AgentBreakEnded", "AgentInput", "AgentLeg", "AgentLogin",
-    "AgentLogout",
+    "AGENT_RING_TIMEOUT", "TRANSFER_RING_TIMEOUT", "CallInput", "CallTransferred", "ConferenceRequested",
+    "Handover", "HandoverKind", "MixConference", "TargetLeg", "TransferCancelled", "TransferCompleted",
+    "TransferMode", "TransferRequested", "AgentBreak", "AgentBreakEnded", "AgentInput", "AgentLeg",
+    "AgentLogin", "AgentLogout",
     "AgentStateRecorded", "AgentWrapUpDone", "AnnouncementSet", "AnnouncementWithdrawn", "CallArrived",
     "CallConnected", "CallFinished", "CallRejected", "CallState", "CallbackAttempted", "CallbackEnded",
     "CallbackQueued", "DeskServices", "DialPlan", "Effect", "IvrTraced", "LockVerification", "NumberRoute",

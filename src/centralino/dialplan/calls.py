@@ -4,6 +4,8 @@ call to an agent's phone, one ``TenantDesk`` per tenant (its ACD engine and tabl
 A ``CallState`` outlives its inbound leg when the caller chose a callback: the contact keeps
 its place in the ACD, and when the engine starts the callback the customer's new leg is
 attached to the same state (``customer_leg``). Web callbacks have a state with no leg at all.
+A transfer or conference under way is the call's ``Handover``; the leg it rings is a
+``TargetLeg`` (``centralino.dialplan.transfers``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from centralino.acd.agent_states import AgentState
 from centralino.acd.engine import Engine
 from centralino.acd.estimate import position_ewt
-from centralino.acd.model import AgentSpec, QueueSpec
+from centralino.acd.model import AgentSpec, QueueSpec, Requirements
 from centralino.config.hours import BusinessCalendar
 from centralino.config.model import BusinessHours
 from centralino.dialplan.specs import NumberRoute
@@ -24,7 +26,7 @@ from centralino.ivr.flow import Flow
 from centralino.ivr.interpreter import Session
 from centralino.ivr.services import Services, Verification
 
-__all__ = ["AgentLeg", "CallState", "DeskServices", "TenantDesk"]
+__all__ = ["AgentLeg", "CallState", "DeskServices", "Handover", "TargetLeg", "TenantDesk"]
 
 
 @dataclass(eq=False)
@@ -57,16 +59,49 @@ class CallState:
     voicemail_deadline: float | None = None  # a recording we started must end by then
     attempt_live: bool = False  # a callback attempt is under way (agent leg rung, customer maybe)
     traced: bool = False  # the IVR trace has been handed out
+    place: float | None = None  # arrival time the ACD orders it by (kept when a transfer re-queues it)
+    priority: int = 0  # the ACD priority it queued with (kept through transfers)
+    requirements: Requirements | None = None  # what it queued with (a failed transfer returns with it)
+    handover: Handover | None = None  # a transfer or conference under way
+
+
+@dataclass(eq=False)
+class Handover:
+    """A transfer or conference under way; at most one per call.
+
+    ``phase``: ``ringing`` (the target's leg rings), ``consulting`` (attended: the agent talks to
+    the answered target, the caller hears music), ``conference`` (the three are mixed; with the
+    caller gone the agent and the target go on talking), ``connected`` (blind to a number: the
+    caller talks to the outside party, no agent left).
+    """
+
+    mode: str  # blind, attended, conference
+    to: str  # agent, queue, number
+    target: str  # extension, queue name or number
+    by: str  # the agent who asked
+    started: float
+    leg: str | None = None  # the leg to the target
+    home: str | None = None  # the queue the caller returns to if the target is not reached
+    phase: str = "ringing"
+    answered: bool = False
+
+
+@dataclass(eq=False)
+class TargetLeg:
+    """The leg a transfer, consultation or conference rings (an agent's phone or a number)."""
+
+    leg: str
+    call: CallState
 
 
 @dataclass(eq=False)
 class AgentLeg:
-    """A leg to an agent's phone: an ACD offer, a callback's first leg, or a direct call."""
+    """A leg to an agent's phone: an ACD offer, a callback's first leg, a direct call, or a transfer."""
 
     leg: str
     agent: str
     call: CallState
-    purpose: str  # offer, callback, direct
+    purpose: str  # offer, callback, direct, transfer (handed over by a colleague)
     queue: str = ""
     answered: bool = False
     bridged: bool = False

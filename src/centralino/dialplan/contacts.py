@@ -143,6 +143,12 @@ class AcdSide:
     def _caller_gone(self, call: CallState, event: CallEvent | None, now: float, by: str, cause: str) -> None:
         raise NotImplementedError
 
+    def _agent_left_handover(self, call: CallState, al: AgentLeg, now: float) -> None:
+        raise NotImplementedError
+
+    def _agent_gone(self, call: CallState, al: AgentLeg, now: float) -> None:
+        raise NotImplementedError
+
     def _reject(self, leg: str, dialled: str, code: int, reason: str, now: float) -> None:
         self._cmd(Reject(leg=leg, code=code, reason=reason))
         self._fx(CallRejected(at=now, call=leg, dialled=dialled, code=code, reason=reason))
@@ -235,6 +241,8 @@ class AcdSide:
         call.announcing = ""
         if call.session is not None and not call.session.finished:
             self._feed(call, AgentConnected(leg=call.leg, at=now, agent=d.agent), now)
+            if call.holding and call.leg is not None:  # connected again after a transfer: session silent
+                self._cmd(StopPlayback(leg=call.leg))
         elif call.holding or call.play_token:
             self._cmd(StopPlayback(leg=call.leg))
         self._cmd(Bridge(leg=call.leg, other=al.leg))
@@ -358,7 +366,8 @@ class AcdSide:
 
     def _forget(self, call: CallState) -> None:
         """Drop the state once nothing refers to it any more."""
-        if call.leg is None and call.customer_leg is None and not call.in_acd and call.agent_leg is None:
+        if call.leg is None and call.customer_leg is None and not call.in_acd and call.agent_leg is None \
+                and call.handover is None:
             self._calls.pop(call.id, None)
 
     def _finished(self, call: CallState, now: float, by: str, cause: str, agent: str | None) -> None:
@@ -389,8 +398,13 @@ class AcdSide:
             return
         del self._legs[al.leg]
         self._ending.discard(al.leg)
+        if call.handover is not None and al.leg == call.agent_leg:
+            self._agent_left_handover(call, al, now)
+            return
         reason = f"{al.agent}: {event.reason}" if isinstance(event, Failed) else f"{al.agent} hung up"
-        if al.purpose == "direct":
+        if al.purpose == "transfer":
+            self._agent_gone(call, al, now)
+        elif al.purpose == "direct":
             call.agent_leg = None
             if al.bridged:
                 self._direct_over(desk, al.agent, now)

@@ -8,8 +8,8 @@ the caller's inbound leg id, which is also the ACD contact id; a web callback's 
   projections of these (docs/architecture.md, "events are the truth"); the shell hands them to
   ``store.CallRecordStore.append`` and the event stream as they come. ``QueueLeft`` carries a
   finished ``centralino.records.stats.QueuedContact``.
-- **work for the shell** (``StartVoicemail``, ``LockVerification``): things that are neither
-  a leg command nor a record, performed by the media layer or the store.
+- **work for the shell** (``StartVoicemail``, ``LockVerification``, ``MixConference``): things
+  that are neither a leg command nor a record, performed by the media layer or the store.
 
 ``Refusal`` reports an input that did not fit the current state; it changes nothing and is
 meant for the log, with a reason a person can act on.
@@ -29,6 +29,7 @@ from centralino.records.facts import (
     CallConnected,
     CallFinished,
     CallRejected,
+    CallTransferred,
     Fact,
     IvrTraced,
     OfferEnded,
@@ -40,7 +41,8 @@ from centralino.records.facts import (
 
 __all__ = [
     "AgentStateRecorded", "CallArrived", "CallConnected", "CallFinished", "CallRejected", "CallbackAttempted",
-    "CallbackEnded", "CallbackQueued", "Effect", "IvrTraced", "LockVerification", "OfferEnded",
+    "CallbackEnded", "CallbackQueued", "CallTransferred", "Effect", "IvrTraced", "LockVerification",
+    "MixConference", "OfferEnded",
     "OfferRinging", "QueueEntered", "QueueLeft", "Refusal", "StartVoicemail", "SurveyAnswered",
 ]
 
@@ -76,3 +78,16 @@ class Refusal(Effect):
     event: str
     reason: str
     kind: ClassVar[str] = "refusal"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MixConference(Effect):
+    """Mix the three ``legs`` (caller, agent, third party): each hears the other two.
+
+    There is no call-control command for it (the switch bridges two legs), so the media engine
+    does it (``LocalMediaEngine.conference``). When one of the three leaves, the engine drops the
+    mix with that leg and the plan bridges the remaining two with a plain ``Bridge``.
+    """
+
+    legs: tuple[str, str, str]
+    kind: ClassVar[str] = "call.conference_mix"

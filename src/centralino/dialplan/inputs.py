@@ -9,13 +9,16 @@ installation has one tenant, or when the extension belongs to one tenant only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import ClassVar
 
 from centralino.core.events import Event
 
 __all__ = [
     "AgentBreak", "AgentBreakEnded", "AgentInput", "AgentLogin", "AgentLogout", "AgentWrapUpDone",
-    "AnnouncementSet", "AnnouncementWithdrawn", "PlanInput", "WebCallbackRequested",
+    "AnnouncementSet", "AnnouncementWithdrawn", "CallInput", "ConferenceRequested", "HandoverKind",
+    "PlanInput", "TransferCancelled", "TransferCompleted", "TransferMode", "TransferRequested",
+    "WebCallbackRequested",
 ]
 
 
@@ -87,3 +90,53 @@ class AnnouncementSet(PlanInput):
 class AnnouncementWithdrawn(PlanInput):
     number: str
     kind: ClassVar[str] = "announcement.withdrawn"
+
+
+class TransferMode(StrEnum):
+    blind = "blind"  # the agent leaves at once; the caller hears music until the target answers
+    attended = "attended"  # the agent consults the target first, the caller on music meanwhile
+
+
+class HandoverKind(StrEnum):
+    agent = "agent"  # an extension of the tenant (must be available)
+    queue = "queue"  # a queue of the tenant (blind only)
+    number = "number"  # anything the switch can ring: an extension, a URI, a number through the trunk
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallInput(PlanInput):
+    call: str  # the contact id (the caller's inbound leg id, the call record's id)
+    kind: ClassVar[str] = "call.input"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransferRequested(CallInput):
+    """The connected agent hands the caller to ``target`` (docs/dialplan.md, "Transfers")."""
+
+    mode: TransferMode
+    to: HandoverKind
+    target: str
+    kind: ClassVar[str] = "call.transfer"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConferenceRequested(CallInput):
+    """Bring ``target`` into the call: caller, agent and target all hear each other."""
+
+    to: HandoverKind
+    target: str
+    kind: ClassVar[str] = "call.conference"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransferCompleted(CallInput):
+    """End an answered consultation by joining the caller to the consulted party; the agent leaves."""
+
+    kind: ClassVar[str] = "call.transfer_complete"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransferCancelled(CallInput):
+    """Hang up the consultation (or a conference's ringing third party): the caller is back with the agent."""
+
+    kind: ClassVar[str] = "call.transfer_cancel"

@@ -14,7 +14,8 @@ Routing: the dialled number (within ``CallOffered.tenant`` if set) picks the rou
 answers and echoes; a queue answers and queues straight in (a number whose hours are closed
 is refused with 480); an IVR answers through its flow; an agent route rings that agent's
 phone and answers the caller when the agent does; an unknown number is refused with 404.
-The ACD half (``centralino.dialplan.contacts``) carries out the engines' decisions.
+The ACD half (``centralino.dialplan.contacts``) carries out the engines' decisions; the
+transfer half (``centralino.dialplan.transfers``) hands connected callers on.
 
 Randomness (new leg ids, engine seeds, survey sampling) comes from the injected
 ``random.Random``, so a run is reproducible from its inputs.
@@ -36,8 +37,8 @@ from centralino.config.flows import tenant_flows
 from centralino.config.model import CenterConfig, RouteKind, Tenant
 from centralino.core.ids import new_id
 from centralino.dialplan import inputs as pin
-from centralino.dialplan.calls import AgentLeg, CallState, DeskServices, TenantDesk
-from centralino.dialplan.contacts import AcdSide, Output
+from centralino.dialplan.calls import AgentLeg, CallState, DeskServices, TargetLeg, TenantDesk
+from centralino.dialplan.contacts import Output
 from centralino.dialplan.effects import (
     CallArrived,
     CallbackQueued,
@@ -49,6 +50,7 @@ from centralino.dialplan.effects import (
     SurveyAnswered,
 )
 from centralino.dialplan.specs import agent_spec, queue_spec, route_table
+from centralino.dialplan.transfers import Handovers
 from centralino.ivr import actions as act
 from centralino.ivr.flow import Flow
 from centralino.ivr.interpreter import Session
@@ -62,7 +64,7 @@ AGENT_RING_TIMEOUT = 30.0
 """How long a number routed to one agent rings that agent before the caller is refused (480)."""
 
 
-class DialPlan(AcdSide):
+class DialPlan(Handovers):
     """Routes an installation's calls through IVR sessions and per-tenant ACD engines."""
 
     def __init__(self, config: CenterConfig, *, flows: Mapping[str, Mapping[str, Flow]] | None = None,
@@ -110,6 +112,8 @@ class DialPlan(AcdSide):
                     self._ending.discard(event.leg)
             elif isinstance(target, AgentLeg):
                 self._on_agent_leg(target, event, now)
+            elif isinstance(target, TargetLeg):
+                self._on_target_leg(target, event, now)
             elif event.leg == target.leg:
                 self._on_caller_leg(target, event, now)
             else:
@@ -157,6 +161,9 @@ class DialPlan(AcdSide):
         for leg, owner in self._legs.items():
             if isinstance(owner, AgentLeg):
                 out[leg] = f"{owner.purpose}:{owner.agent}" + (":bridged" if owner.bridged else "")
+            elif isinstance(owner, TargetLeg):
+                ho = owner.call.handover
+                out[leg] = f"{ho.mode}:{ho.to}:{ho.target}" if ho is not None else "transfer"
             else:
                 out[leg] = "caller" if leg == owner.leg else "customer"
         return out
@@ -172,6 +179,7 @@ class DialPlan(AcdSide):
                 problems.append(f"agent leg {leg} of {owner.agent} rings for {call.id}, whose caller is gone")
             if owner.purpose == "offer" and self._ringing.get((call.tenant.name, owner.agent)) is not owner:
                 problems.append(f"agent leg {leg} of {owner.agent} is not the agent's current offer")
+        problems.extend(self._handover_audit(list(self.desks.values())))
         for desk in self.desks.values():
             problems.extend(f"{desk.name}: {p}" for p in desk.engine.audit())
         return problems
@@ -265,12 +273,15 @@ class DialPlan(AcdSide):
             gone = event if isinstance(event, HungUp) else HungUp(leg=call.id, at=now, by="local")
             session.handle(gone, now)
         self._trace(call, now)
+        if call.handover is not None and self._caller_left_handover(call, now):
+            self._finished(call, now, by, cause, call.agent)  # agent and third party talk on
+            return
         agent = call.agent
         leg = call.agent_leg
         if leg is not None:
             owner = self._legs.get(leg)
             self._drop_leg(leg)
-            if isinstance(owner, AgentLeg) and owner.purpose == "direct":
+            if isinstance(owner, AgentLeg) and owner.purpose in ("direct", "transfer"):
                 call.agent_leg = None
                 self._direct_over(call.tenant, owner.agent, now)
             else:
@@ -301,11 +312,14 @@ class DialPlan(AcdSide):
                 self._drop_caller(call, now, "system", "no-queue")
             return
         call.queue, call.arrived, call.in_acd, call.ewt = queue, now, True, None
+        call.priority, call.requirements = priority, requirements
+        if call.place is None:
+            call.place = now
         req = ", ".join(f"{k}>={v}" for k, v in sorted(requirements.skills.items()))
         text = f"{req or 'any skill'}; language {requirements.language or 'any'}"
         self._fx(QueueEntered(at=now, call=call.id, tenant=desk.name, queue=queue, requirements=text))
-        contact = Contact(id=call.id, queue=queue, arrived=now, priority=priority, requirements=requirements,
-                          caller=call.caller)
+        contact = Contact(id=call.id, queue=queue, arrived=call.place, priority=priority,
+                          requirements=requirements, caller=call.caller)
         self._acd(desk, ev.ContactArrived(contact), now)
 
     # ----------------------------------------------------------------- the IVR session
@@ -414,6 +428,8 @@ class DialPlan(AcdSide):
                              language=event.language or desk.language)
             self._calls[call.id] = call
             self._queue_callback(call, event.queue, event.number, event.not_before, now)
+        elif isinstance(event, pin.CallInput):
+            self._on_call_input(event, now)
         elif isinstance(event, pin.AnnouncementSet):
             desk.announcements[event.number] = event.text
         elif isinstance(event, pin.AnnouncementWithdrawn):
