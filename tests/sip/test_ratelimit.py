@@ -45,3 +45,13 @@ def test_memory_is_bounded_least_recent_evicted() -> None:
 def test_config_errors_name_the_fields() -> None:
     with pytest.raises(ValueError, match="rate > 0"):
         RateLimitConfig(rate=0)
+
+
+def test_trunk_networks_are_exempt_and_others_still_limited() -> None:
+    limiter = RateLimiter(RateLimitConfig(rate=1, burst=2, exempt=("192.0.2.0/24", "2001:db8::/32")))
+    assert all(limiter.check("192.0.2.10", 0.0) is Verdict.ALLOW for _ in range(500))
+    assert all(limiter.check("2001:db8::5", 0.0) is Verdict.ALLOW for _ in range(500))
+    verdicts = [limiter.check("198.51.100.7", 0.0) for _ in range(4)]
+    assert verdicts == [Verdict.ALLOW, Verdict.ALLOW, Verdict.REJECT, Verdict.DROP]
+    assert limiter.check("not-an-address", 0.0) is Verdict.ALLOW  # limited as any source: first token
+    assert len(limiter) == 2  # exempt sources keep no bucket

@@ -76,6 +76,7 @@ from centralino.runtime.services import StoreServices
 from centralino.sip.auth import NonceManager
 from centralino.sip.authenticator import AuthConfig, Authenticator
 from centralino.sip.location import Binding
+from centralino.sip.ratelimit import RateLimitConfig
 from centralino.sip.registrar import Registrar, RegistrarConfig
 from centralino.store.call_record_store import CallRecordStore
 from centralino.store.db import Database
@@ -226,7 +227,10 @@ class Node:
         contacts = {a.extension: a.contact for t in self.config.tenants for a in t.agents if a.contact}
         resolver = TargetResolver(locate=self.registrar.lookup, domains=self.roster.realms, contacts=contacts)
         switch_config = SwitchConfig(bind=s.bind, port=s.sip_port, tcp=s.tcp, moh=MOH)
-        self.switch = Switch(switch_config, resolver=resolver, registrar=self.registrar, clock=self.clock)
+        # carriers send many calls a second from one address: their networks skip the per-source limit
+        exempt = tuple(network for trunk in self.config.trunks for network in trunk.sources)
+        self.switch = Switch(switch_config, resolver=resolver, registrar=self.registrar, clock=self.clock,
+                             rate_limit=RateLimitConfig(exempt=exempt))
         self.switch.handler = self._on_event
         self.switch.agent.confirm_bye = True  # 200 to a BYE once the call's end is committed
         self.admission = InviteAdmission(self.config, self.roster, auth, nonces, self._phone_hosts)

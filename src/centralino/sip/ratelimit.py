@@ -13,6 +13,9 @@ peer to back off (RFC 3261 §21.5.4). Responses, ACKs and CANCELs are never
 limited (the caller does not even ask): they belong to transactions already
 admitted, and dropping them would only cause retransmissions.
 
+Carrier trunks are exempt by network (``exempt``): a trunk legitimately sends hundreds of calls a
+second from one address, and its source is already known and trusted by configuration.
+
 Memory is bounded: at most ``max_sources`` buckets are kept, the least
 recently seen evicted first (an evicted source simply starts with a full
 bucket again).
@@ -20,6 +23,7 @@ bucket again).
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -40,6 +44,7 @@ class RateLimitConfig:
     burst: float = 100.0  # bucket size: how many requests a source may send at once
     reject_interval: float = 1.0  # at most one 503 per source per this many seconds
     max_sources: int = 10_000
+    exempt: tuple[str, ...] = ()  # networks never limited, e.g. carrier trunks ("192.0.2.0/24")
 
     def __post_init__(self) -> None:
         if self.rate <= 0 or self.burst < 1 or self.max_sources < 1 or self.reject_interval < 0:
@@ -61,12 +66,16 @@ class RateLimiter:
     def __init__(self, config: RateLimitConfig | None = None) -> None:
         self.config = config or RateLimitConfig()
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
+        self._exempt = [ipaddress.ip_network(n, strict=False) for n in self.config.exempt]
+        self._exempt_seen: dict[str, bool] = {}  # per source IP, bounded like the buckets
         self.dropped = 0
         self.rejected = 0
 
     def check(self, source_ip: str, now: float) -> Verdict:
         """Spend a token for one new request from ``source_ip``, or say what to do instead."""
         cfg = self.config
+        if self._exempt and self._is_exempt(source_ip):
+            return Verdict.ALLOW
         bucket = self._buckets.get(source_ip)
         if bucket is None:
             bucket = _Bucket(tokens=cfg.burst, updated=now)
@@ -87,6 +96,20 @@ class RateLimiter:
             return Verdict.REJECT
         self.dropped += 1
         return Verdict.DROP
+
+    def _is_exempt(self, source_ip: str) -> bool:
+        known = self._exempt_seen.get(source_ip)
+        if known is None:
+            try:
+                address = ipaddress.ip_address(source_ip)
+            except ValueError:
+                known = False
+            else:
+                known = any(address in network for network in self._exempt)
+            if len(self._exempt_seen) >= self.config.max_sources:
+                self._exempt_seen.clear()
+            self._exempt_seen[source_ip] = known
+        return known
 
     def retry_after(self, source_ip: str) -> int:
         """Whole seconds until ``source_ip`` has a token again (at least 1), for Retry-After."""
