@@ -404,7 +404,7 @@ class Handovers(AcdSide):
                 problems.append(f"{call.id}: blind transfer under way while agent {al.agent} is still on it")
             if ho.phase == "connected" and al is not None:
                 problems.append(f"{call.id}: caller bridged to {ho.target} and agent {al.agent} at once")
-            if ho.mode != "blind" and al is None:
+            if ho.mode != "blind" and ho.phase != "connected" and al is None:
                 problems.append(f"{call.id}: {ho.mode} to {ho.target} without the agent who asked")
         for desk in desks:
             for agent in desk.reconciled:
