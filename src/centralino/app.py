@@ -34,6 +34,7 @@ from sqlalchemy import select
 from centralino import __version__, config
 from centralino.api import ApiSettings, create_app
 from centralino.config.model import CenterConfig
+from centralino.core.memory import tune_gc
 from centralino.runtime import Node, NodeSettings
 from centralino.runtime.contact_center import LiveContactCenter
 from centralino.store.apply import ApplySummary, apply_config
@@ -235,6 +236,7 @@ async def serve(settings: Settings, application: Application | None = None) -> N
         for service in app.services:
             await service.start()
             started.append(service)
+        tune_gc()  # start-up done: configuration, engines and modules leave every later collection
         log.info(
             "centralino started",
             extra={

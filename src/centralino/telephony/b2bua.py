@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import logging
 import random
 import signal
@@ -36,13 +35,14 @@ from collections.abc import Callable, Sequence
 from centralino.calls.commands import Answer, Bridge, Hangup, Reject, Ring
 from centralino.calls.events import Answered, CallEvent, CallOffered, Failed, HungUp, Ringing
 from centralino.core.ids import new_id
+from centralino.core.memory import tune_gc
 from centralino.media.engine import LocalMediaEngine
 from centralino.media.player import PromptCache
 from centralino.media.session import PortRange
 from centralino.sip.transport import DEFAULT_SOCKET_BUFFER
 from centralino.telephony.switch import Switch, SwitchConfig
 
-__all__ = ["B2bua", "failure_status", "main", "tune_gc"]
+__all__ = ["B2bua", "failure_status", "main"]
 
 log = logging.getLogger(__name__)
 
@@ -115,21 +115,6 @@ class B2bua:
         self.peer.pop(other, None)
         self.inbound.discard(leg)
         self.inbound.discard(other)
-
-
-def tune_gc() -> None:
-    """Make the cyclic garbage collector cheap for a process that mostly handles SIP messages.
-
-    Why: each call allocates a few hundred small objects, and the transactions keep about a
-    hundred of them alive for 32 s (Timers D, J, L, M), so at 800 calls/s some two million live
-    objects are in the heap. With CPython's default thresholds the collector walks them all
-    several times a second: 0.3-0.4 ms of CPU per call and 0.2 s stalls, long enough to overflow
-    socket buffers and make peers retransmit. Nothing per call forms reference cycles (the objects
-    die by reference counting), so collecting rarely loses little memory. Call it once the process
-    has started: ``freeze`` moves the modules and startup objects out of every later collection.
-    """
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
 
 
 def template_route(template: str) -> Route:
