@@ -79,6 +79,7 @@ class MediaEngine(Protocol):
     def resume_recording(self, leg: str) -> None: ...
     def stop_recording(self, leg: str) -> None: ...
     def monitor(self, supervisor: str, agent: str, mode: MonitorMode) -> None: ...
+    def conference(self, caller: str, agent: str, third: str) -> None: ...
     def echo(self, leg: str) -> None: ...
     def stats(self, leg: str) -> LegStats: ...
     async def release(self, leg: str) -> LegStats: ...
@@ -261,6 +262,24 @@ class LocalMediaEngine:
         ag.mixed = mode is not MonitorMode.LISTEN
         ag.peer.mixed = mode is MonitorMode.BARGE
         self._monitors.append(_Monitor(sup, ag, ag.peer, mode))
+
+    def conference(self, caller: str, agent: str, third: str) -> None:
+        """Three parties, each hearing the other two (a transfer's conference).
+
+        The caller and the agent are bridged (re-bridged if a consultation had moved the agent to
+        the third party) and the third joins as in a barge: the tick mixes for all three. When
+        any of them is released the mix ends with it and the other two are left unbridged or
+        bridged as they were; the dial plan bridges the remaining pair.
+        """
+        a, b, c = self._leg(caller), self._leg(agent), self._leg(third)
+        self.unbridge(third)
+        self.bridge(caller, agent)
+        self._finish_playback(c, interrupted=True)
+        self._monitors = [m for m in self._monitors if not {m.supervisor, m.agent, m.caller} & {a, b, c}]
+        for state in (a, b, c):
+            state.heard = state.heard or JitterBuffer()
+        a.mixed = b.mixed = True
+        self._monitors.append(_Monitor(c, b, a, MonitorMode.BARGE))
 
     def echo(self, leg: str) -> None:
         self._leg(leg).echo = True

@@ -8,8 +8,13 @@ What each part of the contract becomes:
 - **call controls** → switch commands through the node: hold/resume (``Hold``/``Resume`` on the
   customer's leg, ``CallHeld``/``CallResumed`` facts), hang-up (``Hangup`` of the agent's leg: the
   dial plan sees the agent leave and ends the call), recording pause/resume (media engine, facts).
-  Transfers and conferences answer 409 with the reason: the dial plan cannot yet hand a connected
-  caller on, and the media mixes three parties only for a supervisor.
+- **transfers and conferences** → the dial plan's ``TransferRequested``/``ConferenceRequested``
+  (an agent's id becomes its extension); asked again for the same target while an attended
+  transfer's consultation is answered, a transfer completes it (``TransferCompleted``) and
+  *resume* cancels it (``TransferCancelled``). Whatever the plan would refuse is a 409 with its
+  reason before anything changes. ``MixConference`` is performed on the media engine once the
+  switch has applied the commands before it. The agent who handed the call on gets
+  ``call.transferred`` and ``call.ended`` and may still wrap it up.
 - **wrap-up** → a ``WrapUpSubmitted`` fact (the disposition lands in the call record) and
   ``AgentWrapUpDone``.
 - **click-to-dial** and **supervisor monitoring** use legs the dial plan does not own (it ignores
@@ -51,8 +56,8 @@ from centralino.api.runtime import (
 )
 from centralino.core.clock import Clock
 from centralino.core.errors import Conflict, NotFound
-from centralino.dialplan import AgentWrapUpDone
-from centralino.runtime.cti import CtiPublisher, Directory, LiveCall, e164
+from centralino.dialplan import AgentWrapUpDone, CallConnected, CallTransferred, MixConference
+from centralino.runtime.cti import ENDED_KEPT, CtiPublisher, Directory, LiveCall, e164
 from centralino.runtime.node import Node
 from centralino.runtime.outbound import OutboundCalls
 from centralino.runtime.snapshots import Snapshots
@@ -83,6 +88,7 @@ class LiveContactCenter:
         self.outbound = OutboundCalls(self)
         self.announcements: dict[str, Announcement] = {}
         self.recordings: dict[str, str] = {}  # call -> recording id (RecordingStarted facts)
+        self.handlers: dict[str, set[str]] = {}  # call -> extensions it was connected to (wrap-up)
         node.listeners.append(self.cti)
         node.listeners.append(self._on_output)
         node.event_listeners.append(self.outbound.on_event)
@@ -112,6 +118,12 @@ class LiveContactCenter:
         recording = getattr(output, "recording", None)
         if type(output).__name__ == "RecordingStarted" and isinstance(recording, str):
             self.recordings[getattr(output, "call", "")] = recording
+        elif isinstance(output, CallConnected):
+            self.handlers.setdefault(output.call, set()).add(output.agent)
+            while len(self.handlers) > 4 * ENDED_KEPT:
+                self.handlers.pop(next(iter(self.handlers)))
+        elif isinstance(output, CallTransferred | MixConference):
+            self.outbound.on_handover(output)
 
     # ------------------------------------------------------------------ helpers
     def tenant(self, tenant_id: str) -> str:
@@ -151,7 +163,8 @@ class LiveContactCenter:
             raise NotFound(f"call {call_id} not found")
         if actor.role not in OVERSEERS:
             row = self.directory.agent(actor.agent_id or "")
-            if row is None or row.tenant != tenant or row.extension != call.agent:
+            handled = not live and row is not None and row.extension in self.handlers.get(call.id, ())
+            if row is None or row.tenant != tenant or (row.extension != call.agent and not handled):
                 raise NotFound(f"call {call_id} not found")
         if live and call.ended:
             raise Conflict(f"call {call_id} has ended")
@@ -243,21 +256,42 @@ class LiveContactCenter:
         call = self.call(tenant_id, actor, call_id)
         if not call.answered:
             raise Conflict("the call is not answered yet")
+        if not on and not call.held and await self._on_node(self.outbound.consulting, call):
+            await self._on_node(self.outbound.cancel_transfer, call)  # back to the caller
+            return
         if call.held == on:
             raise Conflict("the call is already " + ("on hold" if on else "resumed"))
         await self._on_node(self.outbound.hold, call, on)
 
     async def transfer(self, tenant_id: str, actor: Actor, call_id: str, mode: TransferMode,
                        kind: TargetKind, target: str) -> None:
-        self.call(tenant_id, actor, call_id)
-        raise Conflict(f"{mode.value} transfer to a {kind.value} is not available on this node yet: the dial "
-                       "plan cannot hand a connected caller on. Offer a callback from that queue instead.")
+        call = self.call(tenant_id, actor, call_id)
+        name = self._target(call, kind, target)
+        await self._on_node(self.outbound.transfer, call, mode.value, kind.value, name)
 
     async def conference(self, tenant_id: str, actor: Actor, call_id: str, kind: TargetKind,
                          target: str) -> None:
-        self.call(tenant_id, actor, call_id)
-        raise Conflict("conference calls are not supported by this node (its media mixes a third party only "
-                       "for a supervisor's barge-in)")
+        call = self.call(tenant_id, actor, call_id)
+        name = self._target(call, kind, target)
+        await self._on_node(self.outbound.conference, call, kind.value, name)
+
+    def _target(self, call: LiveCall, kind: TargetKind, target: str) -> str:
+        """What the dial plan calls the target: an agent's extension, a queue name, a dialable number."""
+        if call.outbound:
+            raise Conflict("a click-to-dial call cannot be transferred; hang up and dial the number")
+        if kind is TargetKind.agent:
+            row = self.directory.agent(target)
+            if row is None or row.tenant != call.tenant:
+                raise NotFound(f"agent {target} not found")
+            return str(row.extension)
+        if kind is TargetKind.queue:
+            if target not in self.node.plan.desks[call.tenant].queues:
+                raise NotFound(f"queue {target} not found")
+            return target
+        number = target.replace(" ", "")
+        if number.isdigit() and len(number) <= 8:  # an internal extension
+            return number
+        return e164(number, self.directory.countries.get(call.tenant, "US")) or number
 
     async def hangup(self, tenant_id: str, actor: Actor, call_id: str) -> None:
         call = self.call(tenant_id, actor, call_id)
@@ -274,7 +308,9 @@ class LiveContactCenter:
         call = self.call(tenant_id, actor, call_id, live=False)
         if disposition not in DISPOSITIONS:
             raise Conflict(f"unknown disposition {disposition!r}; choose one of {', '.join(DISPOSITIONS)}")
-        await self.outbound.wrap_up(call, disposition, notes)
+        row = self.directory.agent(actor.agent_id or "")
+        agent = row.extension if row is not None and row.tenant == call.tenant else call.agent
+        await self.outbound.wrap_up(call, disposition, notes, agent)
 
     async def dial(self, tenant_id: str, actor: Actor, number: str, customer_id: str | None) -> str:
         tenant = self.tenant(tenant_id)

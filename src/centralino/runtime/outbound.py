@@ -12,21 +12,41 @@ know — and follow them here through ``Node.event_listeners``:
   ``CallFinished``, the call id being the agent's leg.
 - **monitoring**: ring the supervisor's extension; answered, the media engine's ``monitor``
   joins it to the agent's leg (listen, whisper, barge); it is hung up when the call ends.
+- **transfers and conferences** are the dial plan's (``centralino.dialplan.transfers``): here
+  they are checked (``handover_problem``: a 409 before anything changes) and submitted; the
+  three-way mix the plan asks for (``MixConference``) is set up on the media engine once the
+  switch has applied every command queued before it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from centralino.api.bus import Audience
 from centralino.api.runtime import Actor, Announcement, MonitorMode, Offer, to_json
-from centralino.calls.commands import Bridge, Hangup, Hold, Resume, Ring
+from centralino.calls.commands import Bridge, Hangup, Hold, Resume, Ring, StopPlayback
 from centralino.calls.events import Answered, CallEvent, Failed, HungUp
 from centralino.core.errors import Conflict
 from centralino.core.ids import new_id
-from centralino.dialplan import AgentWrapUpDone, AnnouncementSet, AnnouncementWithdrawn, WebCallbackRequested
+from centralino.dialplan import (
+    AgentWrapUpDone,
+    AnnouncementSet,
+    AnnouncementWithdrawn,
+    CallInput,
+    CallTransferred,
+    ConferenceRequested,
+    HandoverKind,
+    MixConference,
+    TransferCancelled,
+    TransferCompleted,
+    TransferMode,
+    TransferRequested,
+    WebCallbackRequested,
+)
 from centralino.media.mixer import MonitorMode as MixMode
 from centralino.records import facts as f
 from centralino.runtime.cti import LiveCall
@@ -35,6 +55,8 @@ if TYPE_CHECKING:
     from centralino.runtime.contact_center import LiveContactCenter
 
 __all__ = ["OutboundCalls"]
+
+log = logging.getLogger(__name__)
 
 RING_SECONDS = 30.0
 
@@ -56,6 +78,7 @@ class OutboundCalls:
         self._legs: dict[str, _Own] = {}
         self._customer_legs: dict[str, str] = {}  # call -> customer leg
         self._monitors: dict[str, list[str]] = {}  # call -> supervisor legs
+        self._mixing: set[asyncio.Task[None]] = set()
 
     @property
     def node(self) -> Any:
@@ -91,19 +114,88 @@ class OutboundCalls:
         call.recording_paused = paused
         self.center.cti.call_event(call, "call.recording", paused=paused)
 
-    async def wrap_up(self, call: LiveCall, disposition: str, notes: str) -> None:
-        """The disposition is committed before the agent is released: the record has it when they are."""
-        now = self.center.clock.now()
-        fact = f.WrapUpSubmitted(at=now, call=call.id, agent=call.agent or "", disposition=disposition,
-                                 notes=notes)
+    async def wrap_up(self, call: LiveCall, disposition: str, notes: str, agent: str | None = None) -> None:
+        """The disposition is committed before the agent is released: the record has it when they are.
+        ``agent``: who wraps up (after a transfer, the one who handed the call on), else the call's."""
+        now, agent = self.center.clock.now(), agent or call.agent or ""
+        fact = f.WrapUpSubmitted(at=now, call=call.id, agent=agent, disposition=disposition, notes=notes)
         await asyncio.to_thread(self.node.records.append, [fact])
-        await self.center._on_node(self._wrapped, call, disposition)
+        await self.center._on_node(self._wrapped, call, disposition, agent)
 
-    def _wrapped(self, call: LiveCall, disposition: str) -> None:
-        self.center.cti.call_event(call, "call.wrapped", disposition=disposition)
-        tenant, agent = call.tenant, call.agent or ""
+    def _wrapped(self, call: LiveCall, disposition: str, agent: str) -> None:
+        if agent == call.agent:
+            self.center.cti.call_event(call, "call.wrapped", disposition=disposition)
+        else:
+            self._to_agent(call, agent, "call.wrapped", disposition=disposition)
+        tenant = call.tenant
         if self.node.plan.agent_state(tenant, agent).value == "wrap-up":
             self.node.submit(AgentWrapUpDone(at=self.center.clock.now(), tenant=tenant, agent=agent))
+
+    # ------------------------------------------------------------------ transfers and conferences
+    def consulting(self, call: LiveCall) -> bool:
+        handover = self.node.plan.handover(call.tenant, call.id)
+        return handover is not None and handover.mode == "attended"
+
+    def transfer(self, call: LiveCall, mode: str, kind: str, target: str) -> None:
+        """Start a transfer, or complete the consultation with the same target."""
+        now, handover = self.center.clock.now(), self.node.plan.handover(call.tenant, call.id)
+        event: CallInput
+        same = handover is not None and (handover.to, handover.target) == (kind, target)
+        if handover is not None and handover.mode == "attended" and same:
+            event = TransferCompleted(at=now, tenant=call.tenant, call=call.id)
+        else:
+            event = TransferRequested(at=now, tenant=call.tenant, call=call.id, mode=TransferMode(mode),
+                                      to=HandoverKind(kind), target=target)
+        self._submit(event)
+
+    def conference(self, call: LiveCall, kind: str, target: str) -> None:
+        self._submit(ConferenceRequested(at=self.center.clock.now(), tenant=call.tenant, call=call.id,
+                                         to=HandoverKind(kind), target=target))
+
+    def cancel_transfer(self, call: LiveCall) -> None:
+        self._submit(TransferCancelled(at=self.center.clock.now(), tenant=call.tenant, call=call.id))
+
+    def _submit(self, event: CallInput) -> None:
+        problem = self.node.plan.handover_problem(event)
+        if problem is not None:
+            raise Conflict(problem)
+        self.node.submit(event)
+
+    def on_handover(self, output: CallTransferred | MixConference) -> None:
+        """The node's listener saw a transfer or a mix: tell the desktops, set up the mix."""
+        call = self.center.cti.calls.get(output.call)
+        if call is None:
+            return
+        if isinstance(output, CallTransferred):
+            mode = output.mode if output.mode != "conference" else "blind"  # left a conference
+            data = {"mode": mode, "kind": output.target_kind, "target": output.target}
+            self._to_agent(call, output.agent, "call.transferred", **data)
+            self._to_agent(call, output.agent, "call.ended", cause="transferred")
+            if call.agent == output.agent:  # the next agent's offer or connection names them
+                call.agent, call.agent_leg, call.answered, call.held = None, None, False, False
+            return
+        handover = self.node.plan.handover(call.tenant, call.id)
+        if handover is not None:
+            self.center.cti.call_event(call, "call.conferenced", kind=handover.to, target=handover.target)
+        task = asyncio.get_running_loop().create_task(self._mix(output.legs))
+        self._mixing.add(task)
+        task.add_done_callback(self._mixing.discard)
+
+    async def _mix(self, legs: tuple[str, str, str]) -> None:
+        switch, media = self.node.switch, self.node.media
+        if switch is None or media is None:
+            return
+        await switch.execute(StopPlayback(leg=legs[0]))  # every command before it has been applied
+        with contextlib.suppress(Exception):
+            media.conference(*legs)
+            return
+        log.info("conference of %s not mixed: a leg has ended meanwhile", legs)
+
+    def _to_agent(self, call: LiveCall, agent: str, type_: str, **data: Any) -> None:
+        row = self.center.directory.agent_of(call.tenant, agent)
+        if row is not None:
+            self.center.bus.emit(row.tenant_id, type_, {"call_id": call.id, "agent_id": row.id, **data},
+                                 Audience.agent(row.id))
 
     # ------------------------------------------------------------------ click-to-dial
     def dial(self, row: Any, number: str, customer_id: str | None) -> str:
