@@ -37,6 +37,11 @@ _EXPIRE = 0
 _PROBE = 1
 
 
+def _after_kinds(now: float) -> tuple[float, int, str, str]:
+    """A deadline key sorting after every deadline of ``now`` (its kind is above both real kinds)."""
+    return (now, _PROBE + 1, "", "")
+
+
 @dataclass(frozen=True, slots=True)
 class Binding:
     """One registered contact of an address-of-record."""
@@ -113,7 +118,7 @@ class LocationService:
         self.keepalive_interval = keepalive_interval
         self._by_aor: dict[str, dict[str, Binding]] = {}
         self._reach: dict[tuple[str, str], _Reach] = {}
-        self._deadlines: SortedList = SortedList()
+        self._deadlines: SortedList[tuple[float, int, str, str]] = SortedList()
 
     # ---- reading ---------------------------------------------------------------------------------
 
@@ -186,7 +191,7 @@ class LocationService:
 
     def expire(self, now: float) -> list[Binding]:
         """Remove and return the bindings whose time is up (``expires_at <= now``)."""
-        index = self._deadlines.bisect_left((now, _PROBE + 1))
+        index = self._deadlines.bisect_left(_after_kinds(now))
         due = [d for d in self._deadlines.islice(0, index) if d[1] == _EXPIRE]
         gone: list[Binding] = []
         for entry in due:
@@ -204,7 +209,7 @@ class LocationService:
         """
         if not self.keepalive_interval:
             return []
-        index = self._deadlines.bisect_left((now, _PROBE + 1))
+        index = self._deadlines.bisect_left(_after_kinds(now))
         due = [d for d in self._deadlines.islice(0, index) if d[1] == _PROBE]
         out: list[Binding] = []
         for entry in due:
