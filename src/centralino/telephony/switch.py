@@ -273,11 +273,11 @@ class Switch:
 
     async def _sip_event(self, event: CallEvent) -> None:
         if isinstance(event, CallOffered):
-            leg = self.legs[event.leg] = SwitchLeg(event.leg, "inbound", "offered", created_at=event.at,
-                                                   session_id=self.rng.getrandbits(31))
+            offered = self.legs[event.leg] = SwitchLeg(event.leg, "inbound", "offered", created_at=event.at,
+                                                       session_id=self.rng.getrandbits(31))
             if self.media is not None:
                 try:
-                    leg.media = await self.media.allocate(event.leg)
+                    offered.media = await self.media.allocate(event.leg)
                 except CentralinoError as exc:
                     log.warning("call %s refused: %s", event.leg, exc)
                     self.legs.pop(event.leg, None)
