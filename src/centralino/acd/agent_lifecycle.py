@@ -176,9 +176,9 @@ class AgentLifecycle(EngineState):
                 self._requeue(offer.contact, now, "offer lost in a restart")
             return
         if a.state is AgentState.on_call:
-            c = a.contact
-            if c is not None:
-                self._end_call(c, now)
+            connected = a.contact
+            if connected is not None:
+                self._end_call(connected, now)
                 return
             self._transition(a, AgentInput.reconcile_idle, now, "telephony reports the phone idle")
             self._start_wrap(a, now)

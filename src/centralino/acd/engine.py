@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from centralino.acd import events as ev
 from centralino.acd.agent_lifecycle import AgentLifecycle
@@ -47,6 +47,9 @@ from centralino.acd.state import WAITING, EngineSettings
 from centralino.acd.stats import QueueStats, queue_stats
 from centralino.acd.timers import Timers
 
+if TYPE_CHECKING:
+    from centralino.acd.journal import Journal
+
 __all__ = ["Engine", "EngineSettings"]
 
 
@@ -60,7 +63,7 @@ class Engine(AgentLifecycle, Queueing, Offering, Callbacks, Announcements, Match
         tenant: str = "default",
         seed: int = 0,
         settings: EngineSettings | None = None,
-        journal: Any = None,
+        journal: Journal | None = None,
     ) -> None:
         super().__init__(queues, tenant, seed, settings)
         self.journal = journal
@@ -86,7 +89,8 @@ class Engine(AgentLifecycle, Queueing, Offering, Callbacks, Announcements, Match
             journal.start(self)
 
     def handle(self, event: ev.AcdEvent, now: float) -> list[Decision]:
-        self._out = out = []
+        out: list[Decision] = []
+        self._out = out
         handler = self._handlers.get(type(event))
         if handler is None:
             self._refuse(event, f"the ACD does not handle {type(event).__name__} events")
@@ -98,7 +102,8 @@ class Engine(AgentLifecycle, Queueing, Offering, Callbacks, Announcements, Match
 
     def handle_timer(self, now: float) -> list[Decision]:
         """Fire every deadline due at ``now`` (call it when ``next_deadline()`` has passed)."""
-        self._out = out = []
+        out: list[Decision] = []
+        self._out = out
         timers = self._timers
         while timers and timers[0][0] <= now:
             _, _, kind, obj, gen = heapq.heappop(timers)

@@ -55,7 +55,7 @@ Entry = tuple[float, ev.AcdEvent, list[Decision]]
 
 
 def to_dict(item: ev.AcdEvent | Decision) -> dict[str, Any]:
-    data = spec_to_dict(item)
+    data: dict[str, Any] = spec_to_dict(item)  # a dataclass always becomes a dict
     data["type"] = item.kind
     return data
 

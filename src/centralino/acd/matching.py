@@ -74,6 +74,7 @@ class Matching(EngineState):
         best: tuple[float, int] | None = None
         chosen: ContactRuntime | None = None
         me = a.id
+        c: ContactRuntime | None
         for pool, bias in zip(a.pools, a.pool_bias, strict=True):
             heap = pool.contacts
             if not heap:

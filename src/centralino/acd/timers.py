@@ -21,7 +21,7 @@ import heapq
 from typing import Any
 
 from centralino.acd.agent_states import AgentState
-from centralino.acd.pools import ContactState
+from centralino.acd.pools import AgentRuntime, ContactRuntime, ContactState
 from centralino.acd.state import (
     ANNOUNCE,
     MAX_WAIT,
@@ -47,7 +47,7 @@ class Timers(EngineState):
         if kind == ANNOUNCE:
             return obj.state is not ContactState.done and obj.state is not ContactState.connected \
                 and obj.callback is None and obj.queue_gen == gen and obj.queue.spec.announce_every > 0
-        c = obj[0] if kind == RULE else obj
+        c: ContactRuntime = obj[0] if kind == RULE else obj
         if c.state is ContactState.done or c.state is ContactState.connected:
             return False
         if kind == SCHEDULED:
@@ -65,8 +65,9 @@ class Timers(EngineState):
         if kind == RING:
             return obj.contact.offer is not obj
         if kind == WRAP:
-            return obj.wrap_token != gen
-        c = obj[0] if kind == RULE else obj
+            agent: AgentRuntime = obj
+            return agent.wrap_token != gen
+        c: ContactRuntime = obj[0] if kind == RULE else obj
         if c.state is ContactState.done or c.state is ContactState.connected:
             return True
         return kind != SCHEDULED and c.queue_gen != gen
