@@ -289,6 +289,8 @@ class TransactionLayer:
         elif self._scheduled.get(key) != when:
             self._scheduled[key] = when
             heapq.heappush(self._heap, (when, next(self._seq), key))
+        # The transaction hands over a fresh list it never touches again, so widening it to the
+        # layer's output type is safe; list is invariant and mypy cannot see the hand-over.
         return cast("list[LayerOutput]", outputs)
 
     def _malformed(self, data: bytes, source: Address, exc: SipParseError) -> list[LayerOutput]:
