@@ -314,3 +314,18 @@ def test_caller_hanging_up_while_a_transfer_rings_ends_every_leg() -> None:
     assert sw.plan.live_legs() == {}
     assert state(sw, "1002") is AgentState.available
     assert any(isinstance(c, Hangup) for c in sw.commands)
+
+
+def test_a_completed_attended_transfer_to_a_number_cannot_be_completed_or_cancelled_again() -> None:
+    sw, first = connected("1001")
+    sw.phones[NUMBER] = Phone(answer_after=1)
+    transfer(sw, "number", NUMBER, "attended")
+    sw.advance(2)
+    sw.feed(TransferCompleted(at=sw.now, call="c1"))
+    sw.settle()
+    [ring] = [r for r in sw.of(Ring) if r.target == NUMBER]
+    assert sw.hears("c1") == {ring.leg} and sw.legs[first].state == "ended"
+    for again in (TransferCompleted(at=sw.now, call="c1"), TransferCancelled(at=sw.now, call="c1")):
+        sw.feed(again)
+        assert "no consultation" in refusals(sw)[-1]
+    assert sw.hears("c1") == {ring.leg}

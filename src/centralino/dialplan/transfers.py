@@ -73,18 +73,19 @@ class Handovers(AcdSide):
         if call is None or call.tenant is not desk or call.leg is None:
             return f"call {event.call} is not a live call of tenant {desk.name}"
         ho = call.handover
+        consulting = ho is not None and ho.mode == "attended" and ho.phase in ("ringing", "consulting")
         if isinstance(event, pin.TransferCompleted):
-            if ho is None or ho.mode != "attended":
+            if ho is None or not consulting:
                 return "there is no consultation to complete; start an attended transfer first"
             return None if ho.answered else f"{ho.target} has not answered yet: wait, or cancel the transfer"
         if isinstance(event, pin.TransferCancelled):
-            if ho is None or (ho.mode == "blind" or ho.phase == "conference"):
+            if ho is None or not (consulting or (ho.mode == "conference" and ho.phase == "ringing")):
                 return "there is no consultation or ringing conference to cancel"
             return None
         if not isinstance(event, pin.TransferRequested | pin.ConferenceRequested):
             return f"{type(event).__name__} is not a call control"
         if ho is not None:
-            joining = (isinstance(event, pin.ConferenceRequested) and ho.mode == "attended"
+            joining = (isinstance(event, pin.ConferenceRequested) and consulting
                        and (ho.to, ho.target) == (event.to.value, event.target))
             if joining:
                 return None if ho.answered else f"{ho.target} has not answered yet"

@@ -134,14 +134,14 @@ class OutboundCalls:
     # ------------------------------------------------------------------ transfers and conferences
     def consulting(self, call: LiveCall) -> bool:
         handover = self.node.plan.handover(call.tenant, call.id)
-        return handover is not None and handover.mode == "attended"
+        return handover is not None and handover.mode == "attended" and handover.phase != "connected"
 
     def transfer(self, call: LiveCall, mode: str, kind: str, target: str) -> None:
         """Start a transfer, or complete the consultation with the same target."""
         now, handover = self.center.clock.now(), self.node.plan.handover(call.tenant, call.id)
         event: CallInput
         same = handover is not None and (handover.to, handover.target) == (kind, target)
-        if handover is not None and handover.mode == "attended" and same:
+        if handover is not None and handover.mode == "attended" and handover.phase != "connected" and same:
             event = TransferCompleted(at=now, tenant=call.tenant, call=call.id)
         else:
             event = TransferRequested(at=now, tenant=call.tenant, call=call.id, mode=TransferMode(mode),
