@@ -52,7 +52,7 @@ from centralino.calls.commands import (
 )
 from centralino.calls.events import Answered, CallEvent, Failed, HungUp
 from centralino.core.ids import new_id
-from centralino.dialplan.calls import AgentLeg, CallState, TenantDesk
+from centralino.dialplan.calls import AgentLeg, CallState, TargetLeg, TenantDesk
 from centralino.dialplan.effects import (
     AgentStateRecorded,
     CallbackAttempted,
@@ -92,7 +92,7 @@ class AcdSide:
         self._rng = rng
         self._out: list[Output] = []
         self._calls: dict[str, CallState] = {}  # contact id -> state
-        self._legs: dict[str, CallState | AgentLeg] = {}  # live legs
+        self._legs: dict[str, CallState | AgentLeg | TargetLeg] = {}  # live legs
         self._ending: set[str] = set()  # legs we hung up, until telephony reports them gone
         self._ringing: dict[tuple[str, str], AgentLeg] = {}  # (tenant, agent) -> leg not yet bridged
         self._pending: dict[tuple[str, str], tuple[QueuedContact, float]] = {}  # answered, in wrap-up
