@@ -155,6 +155,11 @@ class DialPlan(Handovers):
     def agent_state(self, tenant: str, agent: str) -> AgentState:
         return self.desks[tenant].engine.agent_state(agent)
 
+    def call_state(self, call: str) -> CallState | None:
+        """The live contact ``call`` (its IVR session, language, queue), None once it has ended:
+        the CTI reads what the caller's IVR session learnt for the screen pop."""
+        return self._calls.get(call)
+
     def live_legs(self) -> dict[str, str]:
         """Leg id -> what it is (caller, customer, offer/callback/direct:<agent>); for audits and tests."""
         out = {}

@@ -19,8 +19,8 @@ extensions; ``Directory`` maps between them from the database (reloaded on a mis
 added over the API appear). The call id the pages see is the dial plan's contact id (the
 caller's inbound leg id), which is also the call record's id.
 
-The screen pop reads the caller's IVR session from the dial plan's call table, which has no
-public accessor yet (``_calls``); ``screen_data`` is the one place that does so.
+The screen pop reads the caller's IVR session from the dial plan (``DialPlan.call_state``):
+customer, verification, language, the flow's path and the keys pressed.
 """
 
 from __future__ import annotations
@@ -158,11 +158,12 @@ class _Pending:
 
 def screen_data(plan: DialPlan, call_id: str) -> dict[str, Any]:
     """What the caller's IVR session learnt: customer id, verified, language, path and inputs."""
-    state = plan._calls.get(call_id)  # the dial plan has no public accessor for its calls yet
-    session = getattr(state, "session", None)
-    out: dict[str, Any] = {"language": getattr(state, "language", None), "trace": [], "choices": {}}
-    if session is None:
+    state = plan.call_state(call_id)
+    out: dict[str, Any] = {"language": state.language if state is not None else None, "trace": [],
+                           "choices": {}}
+    if state is None or state.session is None:
         return out
+    session = state.session
     customer = session.vars.get("customer.id")
     out["customer_id"] = str(customer) if customer else None
     out["verified"] = bool(session.vars.get("verified"))
