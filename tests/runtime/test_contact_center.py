@@ -13,9 +13,11 @@ from centralino import config
 from centralino.api.bus import Subscriber
 from centralino.api.runtime import AgentState, TargetKind, TransferMode
 from centralino.core.errors import Conflict, NotFound
-from centralino.records.facts import CallbackQueued
+from centralino.records.facts import CallbackQueued, RecordingPaused, RecordingResumed
 from centralino.runtime import Node, NodeSettings
 from centralino.runtime.contact_center import LiveContactCenter
+from centralino.runtime.cti import LiveCall
+from centralino.runtime.recording import Recorded
 from centralino.store.apply import apply_config
 from centralino.store.db import Database
 
@@ -109,6 +111,35 @@ def test_web_callback_queues_and_snapshots_state_their_formula(tmp_path: Path, c
             assert support.offered == 1 and support.service_level is None  # the callback; none answered
             options = await live.desk_options(demo)
             assert "resolved" in options.dispositions and options.wrapup_seconds > 0
+        finally:
+            await stopped(node, live)
+
+    asyncio.run(run())
+
+
+def test_recording_pause_from_the_desktop_goes_through_the_node(tmp_path: Path, cheap_argon2: None) -> None:
+    """One way to pause: the desktop's request becomes ``Node.pause_recording`` (the recording's leg,
+    one fact per change); asking for the state it is in adds no fact; an unrecorded call is a 409."""
+    async def run() -> None:
+        node, live, seen = await started(tmp_path)
+        try:
+            demo = live.directory.tenant_ids["demo"]
+            sup = Subscriber("sup", "supervisor")
+            call = LiveCall("c1", "demo", "+48601000001", "200", agent="1001", agent_leg="a1")
+            live.cti.calls[call.id] = call
+            with pytest.raises(Conflict, match="not being recorded"):
+                await live.set_recording(demo, sup, call.id, True)
+            node.recordings.live[call.id] = Recorded("r1", call.id, "c1", "r1.wav", 0.0)
+            live.recordings[call.id] = "r1"
+            await live.set_recording(demo, sup, call.id, True)
+            await live.set_recording(demo, sup, call.id, True)
+            assert call.recording_paused and node.recordings.live[call.id].paused
+            await live.set_recording(demo, sup, call.id, False)
+            await node._flush()
+            marks = [(type(o).__name__, o.recording, o.agent) for o in seen
+                     if isinstance(o, RecordingPaused | RecordingResumed)]
+            assert marks == [("RecordingPaused", "r1", "1001"), ("RecordingResumed", "r1", "1001")]
+            assert not call.recording_paused
         finally:
             await stopped(node, live)
 

@@ -57,6 +57,7 @@ from centralino.api.runtime import (
 from centralino.core.clock import Clock
 from centralino.core.errors import Conflict, NotFound
 from centralino.dialplan import AgentWrapUpDone, CallConnected, CallTransferred, MixConference
+from centralino.records.facts import RecordingStarted, RecordingStopped
 from centralino.runtime.cti import ENDED_KEPT, CtiPublisher, Directory, LiveCall, e164
 from centralino.runtime.node import Node
 from centralino.runtime.outbound import OutboundCalls
@@ -115,9 +116,10 @@ class LiveContactCenter:
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(run(), loop))
 
     def _on_output(self, output: object) -> None:
-        recording = getattr(output, "recording", None)
-        if type(output).__name__ == "RecordingStarted" and isinstance(recording, str):
-            self.recordings[getattr(output, "call", "")] = recording
+        if isinstance(output, RecordingStarted):
+            self.recordings[output.call] = output.recording
+        elif isinstance(output, RecordingStopped):
+            self.recordings.pop(output.call, None)
         elif isinstance(output, CallConnected):
             self.handlers.setdefault(output.call, set()).add(output.agent)
             while len(self.handlers) > 4 * ENDED_KEPT:
@@ -302,7 +304,7 @@ class LiveContactCenter:
         recording = self.recordings.get(call.id)
         if recording is None:
             raise Conflict("this call is not being recorded")
-        await self._on_node(self.outbound.recording, call, recording, paused)
+        await self._on_node(self.outbound.recording, call, paused)
 
     async def wrap_up(self, tenant_id: str, actor: Actor, call_id: str, disposition: str, notes: str) -> None:
         call = self.call(tenant_id, actor, call_id, live=False)

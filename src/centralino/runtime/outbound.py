@@ -53,6 +53,7 @@ from centralino.runtime.cti import LiveCall
 
 if TYPE_CHECKING:
     from centralino.runtime.contact_center import LiveContactCenter
+    from centralino.runtime.node import Node
 
 __all__ = ["OutboundCalls"]
 
@@ -81,7 +82,7 @@ class OutboundCalls:
         self._mixing: set[asyncio.Task[None]] = set()
 
     @property
-    def node(self) -> Any:
+    def node(self) -> Node:
         return self.center.node
 
     def _facts(self, *facts: f.Fact) -> None:
@@ -104,13 +105,16 @@ class OutboundCalls:
         leg = call.agent_leg if call.agent_leg else self._customer_leg(call)
         self.node.switch_command(Hangup(leg=leg, cause="agent"))
 
-    def recording(self, call: LiveCall, recording: str, paused: bool) -> None:
-        media, leg, now = self.node.media, self._customer_leg(call), self.center.clock.now()
-        if media is None:
+    def recording(self, call: LiveCall, paused: bool) -> None:
+        """Pause or resume through the node (``Node.pause_recording``), which pauses the recorder of
+        the recording's own leg and records the fact; asking again for the state it is in changes
+        nothing."""
+        node = self.node
+        if node.media is None:
             raise Conflict("the media engine is not running")
-        (media.pause_recording if paused else media.resume_recording)(leg)
-        fact = f.RecordingPaused if paused else f.RecordingResumed
-        self._facts(fact(at=now, call=call.id, recording=recording, agent=call.agent or ""))
+        changed = (node.pause_recording if paused else node.resume_recording)(call.id, call.agent or "")
+        if not changed and call.id not in node.recordings.live:
+            raise Conflict("this call is not being recorded")
         call.recording_paused = paused
         self.center.cti.call_event(call, "call.recording", paused=paused)
 
