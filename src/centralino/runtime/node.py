@@ -25,6 +25,12 @@ Keys: the IVR session collects digits itself (terminator, first and inter-digit 
 media's own collector reports an entry without its terminator key, and the session, waiting
 for that terminator, would never see an account number end with #.
 
+Parts: ``Node`` keeps construction, start/stop and the inputs (events, the one timer); the worker
+that commits facts before commands is ``runtime.outputs.OutputWorker``, the desktop's agent
+controls ``runtime.agent_controls.AgentControls``, its recording controls
+``runtime.recording_controls.RecordingControls``; what they share is declared in
+``runtime.node_state.NodeState``.
+
 Time: the dial plan, the registrar and the records use ``clock.now()`` (epoch seconds); the
 loop timer runs on ``loop.time()``; the deadline is converted as ``loop.time() + (deadline -
 clock.now())``.
@@ -38,39 +44,29 @@ import logging
 import os
 import random
 import socket
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from centralino.calls.commands import Collect, Command, Hangup, Play, Reject, StartRecording, StopRecording
-from centralino.calls.events import CallEvent, CallOffered, HungUp, PlaybackFinished
+from centralino.calls.commands import Hangup, Reject
+from centralino.calls.events import CallEvent, CallOffered, HungUp
 from centralino.config.flows import tenant_flows
 from centralino.config.model import CenterConfig
 from centralino.core.clock import Clock, SystemClock
-from centralino.core.errors import CentralinoError
-from centralino.dialplan import (
-    AgentBreak,
-    AgentBreakEnded,
-    AgentLogin,
-    AgentLogout,
-    DialPlan,
-    Effect,
-    LockVerification,
-    PlanInput,
-    Refusal,
-    StartVoicemail,
-)
+from centralino.dialplan import DialPlan, PlanInput
 from centralino.dialplan.contacts import Output
-from centralino.ivr.actions import VoicemailRecorded
 from centralino.ivr.flow import Flow
 from centralino.media.engine import LocalMediaEngine
 from centralino.media.resolver import PromptResolver
 from centralino.media.session import PortRange
-from centralino.records.facts import Fact, RecordingPaused, RecordingResumed, is_record_fact
+from centralino.runtime.agent_controls import AgentControls
 from centralino.runtime.agents import NotifyingBindingStore, Roster
 from centralino.runtime.keepalive import KeepAlive
+from centralino.runtime.node_state import Batch, Voicemails
+from centralino.runtime.outputs import OutputWorker
 from centralino.runtime.prompts import PromptGate, flow_prompt_refs
-from centralino.runtime.recording import Recorded, Recordings, quality_fact, summary
+from centralino.runtime.recording import Recordings, quality_fact
+from centralino.runtime.recording_controls import RecordingControls
 from centralino.runtime.security import InviteAdmission
 from centralino.runtime.services import StoreServices
 from centralino.sip.auth import NonceManager
@@ -80,7 +76,6 @@ from centralino.sip.ratelimit import RateLimitConfig
 from centralino.sip.registrar import Registrar, RegistrarConfig
 from centralino.store.call_record_store import CallRecordStore
 from centralino.store.db import Database
-from centralino.store.models import Customer, Tenant
 from centralino.store.sip_bindings import SqlBindingStore, SqlCredentialSource
 from centralino.telephony import Switch, SwitchConfig, TargetResolver
 from centralino.telephony.agent import ConfirmBye
@@ -139,20 +134,7 @@ def _nonce_secret(data_dir: Path) -> bytes:
     return secret
 
 
-@dataclass
-class _Batch:
-    outputs: list[Output]
-    done: asyncio.Future[None] | None = None
-
-
-@dataclass
-class _Live:
-    """What the node tracks beside the dial plan: voicemail recordings in progress."""
-
-    voicemail: dict[str, tuple[asyncio.TimerHandle, float]] = field(default_factory=dict)
-
-
-class Node:
+class Node(OutputWorker, AgentControls, RecordingControls):
     """The contact center of this process; ``await start()``, ``await stop()`` (an app ``Service``)."""
 
     name = "contact-center"
@@ -183,13 +165,13 @@ class Node:
         self.keepalive: KeepAlive | None = None
         self.switch: Switch | None = None
         self.media: LocalMediaEngine | None = None
-        self._live = _Live()
+        self._live = Voicemails()
         # Its own generator, so sampling calls for recording does not shift the dial plan's draws.
         seed = self.settings.seed
         self.recordings = Recordings(config, random.Random(None if seed is None else seed + 1), self.data_dir)
         self._recording_tasks: set[asyncio.Task[None]] = set()
         self._sweep: asyncio.TimerHandle | None = None
-        self._batches: asyncio.Queue[_Batch] = asyncio.Queue()
+        self._batches: asyncio.Queue[Batch] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
@@ -303,14 +285,6 @@ class Node:
             await asyncio.sleep(0.02)
         await self._flush()
 
-    async def _flush(self) -> None:
-        """Wait until every output decided so far has been performed."""
-        if self._worker is None or self._worker.done():
-            return
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._batches.put_nowait(_Batch([], done))
-        await done
-
     # ------------------------------------------------------------------ inputs
 
     def _on_event(self, event: CallEvent) -> None:
@@ -340,7 +314,7 @@ class Node:
             if self._loop is not None:
                 self._loop.call_later(self.settings.bye_timeout, self._late_bye, event.leg)
         if outputs:
-            self._batches.put_nowait(_Batch(outputs))
+            self._batches.put_nowait(Batch(outputs))
 
     def _late_bye(self, leg: str) -> None:
         if self.switch is not None and self.switch.agent.bye_waiting(leg):
@@ -351,29 +325,6 @@ class Node:
         """A desktop/API input (``AgentLogin``...) or a media-side event, decided now."""
         self._decide(lambda now: self.plan.handle(event, now))
 
-    def login(self, tenant: str | None, extension: str) -> None:
-        self.submit(AgentLogin(at=self.clock.now(), tenant=tenant, agent=extension))
-
-    def set_break(self, tenant: str | None, extension: str, on: bool, reason: str = "break") -> None:
-        now = self.clock.now()
-        self.submit(AgentBreak(at=now, tenant=tenant, agent=extension, reason=reason) if on
-                    else AgentBreakEnded(at=now, tenant=tenant, agent=extension))
-
-    def logout(self, tenant: str | None, extension: str) -> None:
-        self.submit(AgentLogout(at=self.clock.now(), tenant=tenant, agent=extension))
-
-    def _registered(self, binding: Binding) -> None:
-        agent = self.roster.agent_of(binding.aor)
-        if agent is None or not self.settings.auto_login_on_register:
-            return
-        tenant, extension = agent
-        if self.plan.agent_state(tenant, extension).value == "logged-out":
-            log.info("agent %s of %s logged in by registration", extension, tenant)
-            self.login(tenant, extension)
-
-    def _unregistered(self, aor: str, contact: str) -> None:
-        log.info("binding removed", extra={"aor": aor, "contact": contact})
-
     def _decide(self, decide: Callable[[float], list[Output]]) -> None:
         try:
             outputs = decide(self.clock.now())
@@ -381,7 +332,7 @@ class Node:
             log.exception("the dial plan failed on an input")
             outputs = []
         if outputs:
-            self._batches.put_nowait(_Batch(outputs))
+            self._batches.put_nowait(Batch(outputs))
         self._arm()
 
     def _arm(self) -> None:
@@ -403,174 +354,7 @@ class Node:
         self._timer, self._timer_at = None, None
         self._decide(self.plan.handle_timer)
 
-    # ------------------------------------------------------------------ outputs
-
     @property
     def loop(self) -> asyncio.AbstractEventLoop | None:
         """The loop the node runs on (None before ``start``): other threads hand it work."""
         return self._loop
-
-    def set_phone(self, tenant: str, extension: str, phone: str | None) -> None:
-        """Ring agent ``extension``'s offers on ``phone`` (an extension of the tenant); None: its own."""
-        agents = {a.extension: a for t in self.config.tenants if t.name == tenant for a in t.agents}
-        if extension not in agents:
-            raise KeyError(f"tenant {tenant} has no agent {extension}")
-        chosen = agents.get(phone or extension)
-        target = (chosen.contact or chosen.extension) if chosen else str(phone)
-        self.plan.desks[tenant].targets[extension] = target
-
-    def perform(self, outputs: Sequence[Output]) -> None:
-        """Outputs decided outside the dial plan (the desktops' facts, e.g. a disposition): performed
-        by the same worker, in order with the plan's, so a call's facts are journaled in order."""
-        if outputs:
-            self._batches.put_nowait(_Batch(list(outputs)))
-
-    def switch_command(self, command: Command) -> None:
-        if self.switch is not None:
-            self.switch.command(command)
-
-    async def _perform_batches(self) -> None:
-        while True:
-            batch = await self._batches.get()
-            try:
-                await self._perform(batch.outputs)
-            except Exception:
-                log.exception("performing the dial plan's outputs failed")
-            finally:
-                if batch.done is not None and not batch.done.done():
-                    batch.done.set_result(None)
-
-    async def _perform(self, outputs: Sequence[Output]) -> None:
-        outputs = self.recordings.expand(outputs)
-        facts = [o for o in outputs if isinstance(o, Fact) and is_record_fact(o)]
-        if facts:
-            try:
-                await asyncio.to_thread(self.records.append, facts)
-            except Exception:
-                log.exception("call records not written", extra={"facts": [f.kind for f in facts]})
-        for output in outputs:
-            if isinstance(output, Play):
-                await self._play(output)
-            elif isinstance(output, Collect):
-                pass  # the IVR session collects keys itself (see the module docstring)
-            elif isinstance(output, Command):
-                self.switch_command(output)
-            elif isinstance(output, Effect):
-                await self._effect(output)
-            for listener in self.listeners:
-                try:
-                    listener(output)
-                except Exception:
-                    log.exception("a listener failed on %s", type(output).__name__)
-        for recorded in self.recordings.ended(outputs):
-            task = asyncio.get_running_loop().create_task(self._finish_recording(recorded))
-            self._recording_tasks.add(task)
-            task.add_done_callback(self._recording_tasks.discard)
-
-    # ------------------------------------------------------------------ recordings
-
-    async def _finish_recording(self, recorded: Recorded) -> None:
-        """Close the file (if the leg still lasts), then record its duration, size and SHA-256."""
-        if self.switch is not None:
-            await self.switch.execute(StopRecording(leg=recorded.leg))
-        stopped = await asyncio.to_thread(summary, recorded, self.data_dir / recorded.file, self.clock.now())
-        self._batches.put_nowait(_Batch([stopped]))
-
-    def start_recording(self, call: str, agent: str = "") -> bool:
-        """The desktop's on-demand start (refused when the policy is ``none`` or one is running)."""
-        live = self.recordings.live.get(call)
-        outputs = self.recordings.start(call, call, self.clock.now(), agent) if live is None else []
-        if outputs:
-            self._batches.put_nowait(_Batch(outputs))
-        return bool(outputs)
-
-    def pause_recording(self, call: str, agent: str = "") -> bool:
-        """Stop writing the call's audio (card numbers) until ``resume_recording``; a fact marks it."""
-        return self._pause(call, agent, True)
-
-    def resume_recording(self, call: str, agent: str = "") -> bool:
-        return self._pause(call, agent, False)
-
-    def _pause(self, call: str, agent: str, pause: bool) -> bool:
-        live = self.recordings.live.get(call)
-        if live is None or live.paused == pause or self.media is None:
-            return False
-        live.paused = pause
-        fact = RecordingPaused if pause else RecordingResumed
-        now = self.clock.now()
-        self._batches.put_nowait(_Batch([fact(at=now, call=call, recording=live.id, agent=agent)]))
-        with contextlib.suppress(CentralinoError):  # the leg has just ended: nothing left to pause
-            (self.media.pause_recording if pause else self.media.resume_recording)(live.leg)
-        return True
-
-    def _sweep_recordings(self) -> None:
-        """Delete recordings past their retention now and every ``sweep_every`` seconds."""
-        async def sweep() -> None:
-            try:
-                deleted = await asyncio.to_thread(self.records.sweep_recordings, self.clock.now())
-            except Exception:
-                log.exception("recording retention sweep failed")
-                return
-            if deleted:
-                log.info("deleted %d recordings past their retention", len(deleted))
-        if self._loop is None or self._stopping:
-            return
-        task = self._loop.create_task(sweep(), name="recording-sweep")
-        self._recording_tasks.add(task)
-        task.add_done_callback(self._recording_tasks.discard)
-        self._sweep = self._loop.call_later(self.settings.sweep_every, self._sweep_recordings)
-
-    async def _play(self, play: Play) -> None:
-        ready = await self.gate.ready_play(play)
-        if ready is not None:
-            self.switch_command(ready)
-        elif self.switch is not None:  # nothing playable: tell the plan it is over, so the IVR goes on
-            finished = PlaybackFinished(at=self.clock.now(), leg=play.leg, playback=play.playback)
-            self.switch.on_media_event(finished)
-
-    async def _effect(self, effect: Effect) -> None:
-        if isinstance(effect, StartVoicemail):
-            await self._start_voicemail(effect)
-        elif isinstance(effect, LockVerification):
-            tenant = self._tenant_of_customer(effect.customer)
-            if tenant is not None:
-                await asyncio.to_thread(self.services[tenant].lock, effect.customer, effect.method, effect.at)
-        elif isinstance(effect, Refusal):
-            log.info("dial plan refused %s: %s", effect.event, effect.reason, extra={"call": effect.call})
-
-    def _tenant_of_customer(self, customer: str) -> str | None:
-        with self.db.session() as session:
-            row = session.get(Customer, customer)
-            if row is None:
-                return None
-            tenant = session.get(Tenant, row.tenant_id)
-            return tenant.name if tenant is not None and tenant.name in self.services else None
-
-    # ------------------------------------------------------------------ voicemail
-
-    def voicemail_path(self, mailbox: str, call: str) -> Path:
-        return self.data_dir / "voicemail" / mailbox / f"{call}.wav"
-
-    async def _start_voicemail(self, effect: StartVoicemail) -> None:
-        path = self.voicemail_path(effect.mailbox, effect.call)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if effect.beep:
-            await self._play(Play(leg=effect.leg, prompts=("file:beep",), playback="beep"))
-        self.switch_command(StartRecording(leg=effect.leg, path=str(path), stereo=False))
-        assert self._loop is not None
-        handle = self._loop.call_later(effect.max_seconds, self._end_voicemail, effect.leg)
-        self._live.voicemail[effect.leg] = (handle, self.clock.now())
-
-    def _end_voicemail(self, leg: str) -> None:
-        entry = self._live.voicemail.pop(leg, None)
-        if entry is None:
-            return
-        self.switch_command(StopRecording(leg=leg))
-        seconds = self.clock.now() - entry[1]
-        self.submit(VoicemailRecorded(at=self.clock.now(), leg=leg, seconds=seconds))
-
-    def _forget_leg(self, event: CallEvent) -> None:
-        if isinstance(event, HungUp):
-            entry = self._live.voicemail.pop(event.leg, None)
-            if entry is not None:
-                entry[0].cancel()
