@@ -51,9 +51,11 @@ class Batch:
 
 @dataclass
 class Voicemails:
-    """Voicemail recordings in progress: leg -> (the timer that ends it, when it began)."""
+    """Voicemail recordings in progress: leg -> (the timer that ends it, when it began), and
+    leg -> (call, mailbox) for the ``VoicemailLeft`` fact when it ends."""
 
     voicemail: dict[str, tuple[asyncio.TimerHandle, float]] = field(default_factory=dict)
+    messages: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 class NodeState:

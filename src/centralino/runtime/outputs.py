@@ -17,8 +17,9 @@ from centralino.calls.events import CallEvent, HungUp, PlaybackFinished
 from centralino.dialplan import Effect, LockVerification, Refusal, StartVoicemail
 from centralino.dialplan.contacts import Output
 from centralino.ivr.actions import VoicemailRecorded
-from centralino.records.facts import Fact, is_record_fact
+from centralino.records.facts import Fact, VoicemailLeft, is_record_fact
 from centralino.runtime.node_state import Batch, NodeState
+from centralino.runtime.recording import wav_figures
 from centralino.store.models import Customer, Tenant
 
 __all__ = ["OutputWorker"]
@@ -123,12 +124,13 @@ class OutputWorker(NodeState):
         assert self._loop is not None
         handle = self._loop.call_later(effect.max_seconds, self._end_voicemail, effect.leg)
         self._live.voicemail[effect.leg] = (handle, self.clock.now())
+        self._live.messages[effect.leg] = (effect.call, effect.mailbox)
 
     def _end_voicemail(self, leg: str) -> None:
         entry = self._live.voicemail.pop(leg, None)
         if entry is None:
             return
-        self.switch_command(StopRecording(leg=leg))
+        self._message_left(leg, stop=True)
         seconds = self.clock.now() - entry[1]
         self.submit(VoicemailRecorded(at=self.clock.now(), leg=leg, seconds=seconds))
 
@@ -137,3 +139,26 @@ class OutputWorker(NodeState):
             entry = self._live.voicemail.pop(event.leg, None)
             if entry is not None:
                 entry[0].cancel()
+                self._message_left(event.leg, stop=False)  # the switch released the leg: file closed
+
+    def _message_left(self, leg: str, stop: bool) -> None:
+        """The message ends: once its file is closed, a ``VoicemailLeft`` fact (file, seconds, SHA-256)
+        puts it in the call record, as ``RecordingStopped`` does for call recordings."""
+        message = self._live.messages.pop(leg, None)
+        if message is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._summarise_message(leg, *message, stop))
+        self._recording_tasks.add(task)
+        task.add_done_callback(self._recording_tasks.discard)
+
+    async def _summarise_message(self, leg: str, call: str, mailbox: str, stop: bool) -> None:
+        if stop and self.switch is not None:
+            await self.switch.execute(StopRecording(leg=leg))
+        path = self.voicemail_path(mailbox, call)
+        seconds, size, sha256 = await asyncio.to_thread(wav_figures, path)
+        if size == 0:
+            log.warning("voicemail of call %s left no file at %s", call, path, extra={"call": call})
+            return
+        left = VoicemailLeft(at=self.clock.now(), call=call, mailbox=mailbox, seconds=seconds,
+                             file=path.relative_to(self.data_dir).as_posix(), sha256=sha256)
+        self._batches.put_nowait(Batch([left]))

@@ -51,7 +51,7 @@ from centralino.records.recordings import (
     recording_file,
 )
 
-__all__ = ["Recorded", "Recordings", "quality_fact", "summary"]
+__all__ = ["Recorded", "Recordings", "quality_fact", "summary", "wav_figures"]
 
 _KEEP = 20_000  # legs remembered for MediaQuality facts (a leg's last events come soon after the call)
 
@@ -160,6 +160,13 @@ class Recordings:
 
 def summary(recorded: Recorded, path: Path, now: float) -> RecordingStopped:
     """The finished file's figures: duration from its header, size, SHA-256 (read in a thread)."""
+    seconds, size, sha256 = wav_figures(path)
+    return RecordingStopped(at=now, call=recorded.call, recording=recorded.id, seconds=seconds,
+                            size=size, sha256=sha256)
+
+
+def wav_figures(path: Path) -> tuple[float, int, str]:
+    """(seconds from the header, size, SHA-256) of a closed WAV; size 0 when there is no file."""
     digest = hashlib.sha256()
     size = 0
     seconds = 0.0
@@ -170,8 +177,7 @@ def summary(recorded: Recorded, path: Path, now: float) -> RecordingStopped:
                 size += len(block)
         with wave.open(str(path)) as wav:
             seconds = wav.getnframes() / wav.getframerate()
-    return RecordingStopped(at=now, call=recorded.call, recording=recorded.id, seconds=round(seconds, 3),
-                            size=size, sha256=digest.hexdigest())
+    return round(seconds, 3), size, digest.hexdigest()
 
 
 def quality_fact(call: str, leg: str, stats: LegStats, now: float) -> MediaQuality:
