@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
@@ -37,11 +38,14 @@ from centralino.store.db import Database
 M = TypeVar("M", bound=BaseModel)
 
 __all__ = [
-    "SCENARIOS", "RtpCounter", "SippRun", "baresip_config", "demo_center", "free_udp_port", "heard", "need",
-    "process", "running_node", "sine_wav", "sipp", "tone", "until",
+    "PCAPS", "SCENARIOS", "RtpCounter", "SippRun", "baresip_config", "demo_center", "free_udp_port", "heard",
+    "ivr_scenario", "need", "process", "replace_model", "restamped", "running_node", "sine_wav", "sipp",
+    "tone", "until",
 ]
 
 SCENARIOS = Path(__file__).parent / "scenarios"
+PCAPS = Path("/usr/share/sip-tester")  # SIPp's captures: dtmf_2833_<key>.pcap, g711a.pcap
+KEY_FILES = {"#": "pound", "*": "star"}
 RTP_PORTS = (34000, 35998)
 
 
@@ -53,6 +57,63 @@ def demo_center(**queue_changes: object) -> CenterConfig:
     numbers = [replace_model(n, hours=None) for n in tenant.numbers]
     queues = [replace_model(q, **queue_changes) if q.name == "support" else q for q in tenant.queues]
     return replace_model(center, tenants=[replace_model(tenant, numbers=numbers, queues=queues)])
+
+
+def restamped(source: Path, target: Path, press: int, keep: float | None = None) -> Path:
+    """``source`` with its RTP timestamps and sequence numbers moved on by ``press``; with ``keep``,
+    only the packets of its first ``keep`` seconds.
+
+    Every press of one key in SIPp's captures carries the same RTP timestamp, which RFC 4733
+    receivers (ours included) take for retransmissions of one event; a phone stamps each press
+    anew. The audio and events are left as captured."""
+    data = bytearray(source.read_bytes())
+    assert struct.unpack_from("<I", data, 20)[0] == 1, f"{source}: not an Ethernet capture"
+    offset, first = 24, None
+    while offset < len(data):
+        seconds, micros, length = struct.unpack_from("<III", data, offset)
+        first = seconds + micros / 1e6 if first is None else first
+        if keep is not None and seconds + micros / 1e6 - first > keep:
+            del data[offset:]
+            break
+        packet = offset + 16
+        ip = packet + 14
+        rtp = ip + (data[ip] & 0x0F) * 4 + 8
+        seq, stamp = struct.unpack_from(">HI", data, rtp + 2)
+        struct.pack_into(">HI", data, rtp + 2, (seq + 50 * press) % 65536, (stamp + 160_000 * press) % 2**32)
+        struct.pack_into(">H", data, ip + (data[ip] & 0x0F) * 4 + 6, 0)  # UDP checksum: none
+        offset = packet + length
+    target.write_bytes(bytes(data))
+    return target
+
+
+Step = str | float | tuple[Path, float]
+
+
+def ivr_scenario(path: Path, steps: list[Step], center_ends: bool = False) -> Path:
+    """A SIPp caller (A-law, RFC 4733) that dials [service] and takes ``steps`` in order, then
+    hangs up (or, with ``center_ends``, waits for the center's BYE).
+
+    A step is a key ("0"-"9", "#", "*", each its ``dtmf_2833_*.pcap`` re-stamped per press and
+    followed by 0.3 s), a pause in seconds, or ``(pcap, seconds)``: that much of a capture's audio,
+    sent while the caller waits as long."""
+    lines = []
+    for press, step in enumerate(steps):
+        if isinstance(step, int | float):
+            lines.append(f'  <pause milliseconds="{int(step * 1000)}"/>')
+            continue
+        if isinstance(step, tuple):
+            pcap, seconds = step
+            copy = restamped(pcap, path.parent / f"step{press:02d}-{pcap.name}", 0, seconds)
+            pause = int(seconds * 1000) + 100
+        else:
+            name = f"dtmf_2833_{KEY_FILES.get(step, step)}.pcap"
+            copy = restamped(PCAPS / name, path.parent / f"step{press:02d}-{name}", press)
+            pause = 300
+        lines.append(f'  <nop><action><exec play_pcap_audio="{copy}"/></action></nop>')
+        lines.append(f'  <pause milliseconds="{pause}"/>')
+    template = SCENARIOS / ("uac_ivr_center_ends.xml" if center_ends else "uac_ivr_caller_ends.xml")
+    path.write_text(template.read_text().replace("<!-- STEPS -->", "\n".join(lines)))
+    return path
 
 
 def replace_model(model: M, **changes: object) -> M:
