@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from e2e_peers import running_node, sipp, until
+from telephony_peers import free_rtp_port
 
 from centralino.records.facts import IvrTraced, QueueEntered
 from centralino.store.models import Customer, Tenant
@@ -78,8 +79,8 @@ def test_ivr_polish_account_pin_support(tmp_path: Path, cheap_argon2: None) -> N
                 tenant = session.query(Tenant).filter_by(name="demo").one()
                 session.add(Customer(tenant_id=tenant.id, name="Jan Kowalski", account_number=ACCOUNT,
                                      pin_hash=hash_password(PIN), custom={"balance": 12.5}))
-            args = ["-sf", str(xml), "-s", "100", "-m", "1", "-d", "3000", "-p", "0", "-mp", "36000",
-                    f"127.0.0.1:{node.sip_port}"]
+            args = ["-sf", str(xml), "-s", "100", "-m", "1", "-d", "3000", "-p", "0",
+                    "-mp", str(free_rtp_port()), f"127.0.0.1:{node.sip_port}"]
             result = await sipp(args, tmp_path, "caller", timeout=60)
             assert result.passed(1), result.output
             await until(lambda: bool(seen.of(IvrTraced)), 10, "the IVR trace recorded")

@@ -47,6 +47,26 @@ def free_udp_port() -> int:
         return port
 
 
+def free_rtp_port() -> int:
+    """An even port with the three above it free too, for SIPp's ``-mp`` (audio RTP, RTCP and the
+    video pair it also binds): a fixed port collides with nodes and other SIPp runs."""
+    for _ in range(200):
+        base = free_udp_port() & ~1
+        sockets = []
+        try:
+            for port in range(base, base + 4):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                sockets.append(s)
+                s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+        return base
+    raise RuntimeError("no four consecutive free UDP ports on 127.0.0.1")
+
+
 @dataclass
 class SippRun:
     returncode: int
