@@ -5,8 +5,8 @@ RFC 4733 keys (SIPp's ``dtmf_2833_*.pcap``, re-stamped per press) and real audio
 
 * closed hours → the ``closed`` announcement → voicemail: the caller speaks and hangs up, the
   message is a WAV in the data directory and a voicemail in the call record;
-* Spanish, a customer known by caller ID and PIN → billing: verified, so the balance is read
-  out (``branch`` → ``readout``) before the billing queue;
+* Spanish, the supervisor's notice (``announcement``), a customer known by caller ID and PIN →
+  billing: verified, so the balance is read out (``branch`` → ``readout``) before the queue;
 * German, an unknown account → ``unidentified`` → an invalid menu key, then sales (3);
 * English → support, answered by baresip as agent 1001, who hangs up first: the caller answers
   the two-question survey with keys, the answers are stored with the call;
@@ -49,6 +49,7 @@ from e2e_peers import (
 from centralino.acd.agent_states import AgentState
 from centralino.calls.commands import Hangup, Play, Ring
 from centralino.config.model import BusinessHours, CenterConfig
+from centralino.dialplan.inputs import AnnouncementSet
 from centralino.records.cdr import CallRecord
 from centralino.records.facts import (
     CallbackQueued,
@@ -66,6 +67,7 @@ pytestmark = pytest.mark.peer
 CALLER = "+48601000001"  # the scenarios' From
 PIN = "4321"
 AUDIO = PCAPS / "g711a.pcap"
+NOTICE = "Hoy cerramos antes."
 
 
 @pytest.fixture(autouse=True)
@@ -127,7 +129,7 @@ def test_closed_number_takes_a_voicemail(tmp_path: Path) -> None:
     async def run() -> CallRecord:
         async with running_node(tmp_path / "data", center) as (node, seen):
             # English; "closed" and "leave a message" play (about 4 s with the beep), then 3 s of speech.
-            await call(node, tmp_path, [0.5, "1", 6.0, (AUDIO, 3.0)])
+            await call(node, tmp_path, [0.5, "1", 6.0, (AUDIO, 2.5)])
             call_id = (await finished_record(node, seen)).id
 
             def stored() -> CallRecord | None:
@@ -158,12 +160,14 @@ def test_closed_number_takes_a_voicemail(tmp_path: Path) -> None:
     assert np.sqrt(np.mean(samples**2)) > 300, "the message holds the caller's speech, not silence"
 
 
-def test_spanish_verified_caller_hears_balance_then_billing(tmp_path: Path, cheap_argon2: None) -> None:
+def test_spanish_verified_caller_hears_notice_and_balance_then_billing(tmp_path: Path,
+                                                                      cheap_argon2: None) -> None:
     async def run() -> tuple[CallRecord, Any, str]:
         async with running_node(tmp_path / "data") as (node, seen):
             customer = seed_customer(node, balance=12.5)
-            # 4 Español; the PIN types ahead over the welcome; 2 billing; the balance, the queue.
-            await call(node, tmp_path, [0.5, "4", *PIN, "2", 6.0])
+            node.submit(AnnouncementSet(at=node.clock.now(), tenant="demo", number="100", text=NOTICE))
+            # 4 Español; welcome and the supervisor's notice (about 5 s); PIN; 2 billing; the balance.
+            await call(node, tmp_path, [0.5, "4", 6.0, *PIN, "2", 6.0])
             return await finished_record(node, seen), seen, customer
 
     record, seen, customer = asyncio.run(run())
@@ -172,13 +176,14 @@ def test_spanish_verified_caller_hears_balance_then_billing(tmp_path: Path, chea
     assert "language es" in entered[0].requirements
     steps = steps_of(record)
     assert steps["choose_language"]["outcome"] == "language es"
+    assert steps["outage"]["outcome"] == "played"
     assert customer in steps["by_caller_id"]["outcome"]
     assert "verified" in steps["pin"]["outcome"]
     assert PIN not in str(record.ivr_trace)
     assert steps["main_menu"]["inputs"] == ["2"]
     assert "balance" in steps["billing"]["outcome"]
     spoken = [p for play in seen.of(Play) for p in play.prompts]
-    assert "say:es:currency:12.50:EUR" in spoken, spoken
+    assert f"tts:es:{NOTICE}" in spoken and "say:es:currency:12.50:EUR" in spoken, spoken
     assert record.queues[:1] == ["billing"]
 
 
@@ -215,7 +220,7 @@ def test_survey_after_the_agent_hangs_up(tmp_path: Path, cheap_argon2: None) -> 
                 await until(lambda: node.plan.agent_state("demo", "1001") is AgentState.available, 10,
                             "1001 registered and logged in")
                 # 1 English, PIN, 1 support; 1001 answers and hangs up; satisfaction 4, solved 1.
-                caller = asyncio.create_task(call(node, tmp_path, [0.5, "1", *PIN, "1", 4.5, "4", 0.5, "1"],
+                caller = asyncio.create_task(call(node, tmp_path, [0.5, "1", *PIN, "1", 3.5, "4", 0.5, "1"],
                                                   center_ends=True))
                 await until(lambda: bool(seen.of(CallConnected)), 10, "1001 answered")
                 await asyncio.sleep(1.0)  # a second of talk, then the agent hangs up first
