@@ -45,6 +45,7 @@ from e2e_peers import (
     sipp,
     until,
 )
+from telephony_peers import free_rtp_port
 
 from centralino.acd.agent_states import AgentState
 from centralino.calls.commands import Hangup, Play, Ring
@@ -102,7 +103,7 @@ def seed_customer(node: Node, balance: float | None = None) -> str:
 
 async def call(node: Node, tmp_path: Path, steps: list[Step], center_ends: bool = False) -> None:
     xml = ivr_scenario(tmp_path / "caller.xml", steps, center_ends)
-    result = await sipp(["-sf", str(xml), "-s", "100", "-m", "1", "-p", "0", "-mp", "36000",
+    result = await sipp(["-sf", str(xml), "-s", "100", "-m", "1", "-p", "0", "-mp", str(free_rtp_port()),
                          f"127.0.0.1:{node.sip_port}"], tmp_path, "caller", timeout=30)
     assert result.passed(1), result.output
 
