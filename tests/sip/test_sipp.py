@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import os
 import shutil
 import socket
 from collections.abc import Callable
@@ -22,20 +21,17 @@ from centralino.calls.events import Answered, CallEvent, CallOffered, HungUp, Ri
 from centralino.sip.endpoint import SipEndpoint
 from centralino.sip.timers import TimerConfig
 from centralino.sip.ua import UaConfig, UserAgent
+from peers import need
 
 pytestmark = pytest.mark.peer
 
 SCENARIOS = Path(__file__).parent / "scenarios"
-SIPP = shutil.which("sipp")
+SIPP = shutil.which("sipp")  # checked by _need_sipp before any test uses it
 
 
 @pytest.fixture(autouse=True)
 def _need_sipp() -> None:
-    if SIPP is None:
-        message = "sipp is not installed (Debian package sip-tester; `make system-deps`)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    need("sipp")
 
 
 @dataclass

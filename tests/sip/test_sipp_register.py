@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from centralino.store.db import Database
 from centralino.store.models import Agent, Tenant
 from centralino.store.passwords import digest_ha1
 from centralino.store.sip_bindings import SqlBindingStore, SqlCredentialSource
+from peers import need
 
 pytestmark = pytest.mark.peer
 
@@ -77,12 +77,7 @@ class RegistrarTU:
 
 @pytest.fixture
 def sipp() -> str:
-    path = shutil.which("sipp")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("sipp is not installed (CI=true: it is required)", pytrace=False)
-        pytest.skip("sipp is not installed (Debian package sip-tester)")
-    return path
+    return need("sipp")
 
 
 @pytest.fixture

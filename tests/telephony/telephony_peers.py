@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
-import os
-import shutil
 import socket
 import wave
 from collections.abc import AsyncIterator, Callable
@@ -18,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from centralino.calls.events import CallEvent
 from centralino.media.engine import LocalMediaEngine
@@ -26,18 +23,11 @@ from centralino.media.player import PromptCache
 from centralino.media.session import PortRange
 from centralino.sip.registrar import Registrar
 from centralino.telephony import Switch, SwitchConfig, TargetResolver
+from peers import need
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 
 
-def need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        message = f"{tool} is not installed (Debian packages sip-tester, baresip)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}; CI=true: it is required", pytrace=False)
-        pytest.skip(message)
-    return path
 
 
 def free_udp_port() -> int:
