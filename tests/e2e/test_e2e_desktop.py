@@ -42,7 +42,7 @@ from e2e_peers import (
     sipp,
     until,
 )
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from centralino import config
 from centralino.acd.agent_states import AgentState
@@ -52,12 +52,10 @@ from centralino.records.facts import CallConnected, CallFinished, QueueEntered
 from centralino.runtime import Node
 from centralino.runtime.contact_center import LiveContactCenter
 from centralino.store.models import Customer, CustomerPhone, Tenant
+from peers import chromium
 
 pytestmark = pytest.mark.peer
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS_ENV = "CENTRALINO_SCREENSHOTS"  # `make screenshots` points it at docs/screenshots
 VIEWPORT = {"width": 1280, "height": 720}
 CALLER = "+48601000001"  # the caller ID of tests/e2e/scenarios/uac_hold_bye.xml
@@ -107,12 +105,8 @@ class NodeThread:
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing; apt-get install chromium", pytrace=False)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def serve(app: Any) -> tuple[str, uvicorn.Server, threading.Thread, socket.socket]:

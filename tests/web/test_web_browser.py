@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from argon2 import PasswordHasher, profiles
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from centralino import config
@@ -31,19 +30,10 @@ from centralino.store import passwords
 from centralino.store.apply import apply_config
 from centralino.store.db import Database
 from centralino.store.models import Agent, Tenant
+from peers import chromium
 
 pytestmark = pytest.mark.peer
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # The README's screenshots come from the live run (tests/e2e/test_e2e_desktop.py); this fake-backed run
 # writes its desktop and wallboard pictures to the test's own folder, and the admin page (which only
 # this test shows) to docs/screenshots/ when CENTRALINO_SCREENSHOTS names it (`make screenshots`).
@@ -91,14 +81,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing (CI=true: Chromium is required)", pytrace=False)
-        pytest.skip(f"{CHROMIUM} is missing; apt-get install chromium")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
